@@ -1,0 +1,47 @@
+package io.lockwarden.cli.internal.soak;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The admin console of the PgBouncer a soak run's workers go through (database {@code pgbouncer} on the
+ * pooler's host and port), used for the pool-evict fault ({@code RECONNECT}). Best effort: when the role
+ * is not a PgBouncer admin the fault only evicts the client pool, and a single notice says so. Thread-safe.
+ */
+final class PoolerConsole implements AutoCloseable {
+    private final String url;
+    private final Properties props = new Properties();
+    private final AtomicBoolean warned = new AtomicBoolean();
+
+    PoolerConsole(String poolerUrl, String user, String password) {
+        this.url = poolerUrl.replaceFirst("(jdbc:postgresql://[^/?]+)/[^?]*(\\?.*)?$", "$1/pgbouncer")
+                + "?preferQueryMode=simple&assumeMinServerVersion=9.0";
+        if (user != null) {
+            props.setProperty("user", user);
+        }
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+    }
+
+    /** Asks PgBouncer to close each server connection once released; never throws. */
+    synchronized void reconnect() {
+        try (Connection c = DriverManager.getConnection(url, props); Statement st = c.createStatement()) {
+            st.execute("RECONNECT");
+        } catch (SQLException e) {
+            if (warned.compareAndSet(false, true)) {
+                System.err.println("lockwarden soak: pool-evict cannot RECONNECT on the pooler console ("
+                        + e.getMessage() + "); only the client pool is evicted");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        // nothing held between calls
+    }
+}
