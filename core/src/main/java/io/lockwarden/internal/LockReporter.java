@@ -83,8 +83,7 @@ public final class LockReporter {
 
     /** Reports a lost lock at WARN. */
     public void lost(LockEvent e, LockLostException cause) {
-        LOG.warn("{} lock {} LOST on pid {} after holding it {} ms: {}", e.scope().name().toLowerCase(),
-                e.key().label(), e.pid(), e.held().toMillis(), cause.getMessage());
+        LOG.warn("{} (held {} ms)", cause.getMessage(), e.held().toMillis());
         try {
             listener.lost(e, cause);
         } catch (RuntimeException ex) {
