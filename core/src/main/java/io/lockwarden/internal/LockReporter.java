@@ -71,8 +71,7 @@ public final class LockReporter {
             LOG.debug("{} lock {} not acquired after {} ms: {}", e.scope().name().toLowerCase(), e.key().label(),
                     e.waited().toMillis(), cause.getMessage());
         } else {
-            LOG.warn("{} lock {} failed after {} ms: {}", e.scope().name().toLowerCase(), e.key().label(),
-                    e.waited().toMillis(), cause.getMessage());
+            LOG.warn("{} lock {} failed: {}", e.scope().name().toLowerCase(), e.key().label(), cause.getMessage());
         }
         try {
             listener.failed(e, cause);
