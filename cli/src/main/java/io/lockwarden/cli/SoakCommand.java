@@ -92,8 +92,10 @@ public final class SoakCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // faults break connections on purpose: keep the pool's warnings about them out of the report
-        if (System.getProperty("org.slf4j.simpleLogger.log.com.zaxxer.hikari") == null) {
-            System.setProperty("org.slf4j.simpleLogger.log.com.zaxxer.hikari", "error");
+        for (String logger : new String[] {"com.zaxxer.hikari", "io.lockwarden"}) {
+            if (System.getProperty("org.slf4j.simpleLogger.log." + logger) == null) {
+                System.setProperty("org.slf4j.simpleLogger.log." + logger, "error");
+            }
         }
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter outWriter = spec.commandLine().getOut();

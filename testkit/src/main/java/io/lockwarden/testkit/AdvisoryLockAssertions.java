@@ -15,7 +15,7 @@ import javax.sql.DataSource;
  *
  * <p>Locks of a session that is just closing can linger for a few milliseconds after the client closed
  * its connection (the backend exits asynchronously), so a check that finds locks looks again until
- * {@link LockScope#settle()} has passed and fails only if they are still there. A clean check queries once.
+ * {@link LockCheckScope#settle()} has passed and fails only if they are still there. A clean check queries once.
  *
  * <p>Give the assertions a data source that opens a <em>new</em> connection (not a pool whose
  * connections the code under test uses; if it is one, a leaked lock on the borrowed connection is still
@@ -33,7 +33,7 @@ public final class AdvisoryLockAssertions {
      * @throws IllegalStateException when the server cannot be queried (the message says why)
      */
     public static void assertNoAdvisoryLocks(DataSource dataSource) {
-        assertNoAdvisoryLocks(dataSource, LockScope.all());
+        assertNoAdvisoryLocks(dataSource, LockCheckScope.all());
     }
 
     /**
@@ -42,7 +42,7 @@ public final class AdvisoryLockAssertions {
      * @throws AdvisoryLockLeakError listing the locks when some are held after the settle time
      * @throws IllegalStateException when the server cannot be queried (the message says why)
      */
-    public static void assertNoAdvisoryLocks(DataSource dataSource, LockScope scope) {
+    public static void assertNoAdvisoryLocks(DataSource dataSource, LockCheckScope scope) {
         assertNoAdvisoryLocks(dataSource, scope, "now");
     }
 
@@ -52,7 +52,7 @@ public final class AdvisoryLockAssertions {
      * @throws AdvisoryLockLeakError listing the locks when some are held after the settle time
      * @throws IllegalStateException when the server cannot be queried (the message says why)
      */
-    public static void assertNoAdvisoryLocks(DataSource dataSource, LockScope scope, String context) {
+    public static void assertNoAdvisoryLocks(DataSource dataSource, LockCheckScope scope, String context) {
         List<HeldAdvisoryLock> held = heldAdvisoryLocks(dataSource, scope);
         if (!held.isEmpty()) {
             throw new AdvisoryLockLeakError(context, scope, held);
@@ -64,7 +64,7 @@ public final class AdvisoryLockAssertions {
      *
      * @throws IllegalStateException when the server cannot be queried (the message says why)
      */
-    public static List<HeldAdvisoryLock> heldAdvisoryLocks(DataSource dataSource, LockScope scope) {
+    public static List<HeldAdvisoryLock> heldAdvisoryLocks(DataSource dataSource, LockCheckScope scope) {
         Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(scope, "scope");
         long deadline = System.nanoTime() + scope.settle().toNanos();
@@ -78,7 +78,7 @@ public final class AdvisoryLockAssertions {
                 held = PgLocksReader.read(c, scope);
             }
             return held;
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
             throw new IllegalStateException("cannot read pg_locks to check for advisory lock leaks: "
                     + e.getMessage() + "; check that the data source given to the leak check reaches the server", e);
         } catch (InterruptedException e) {

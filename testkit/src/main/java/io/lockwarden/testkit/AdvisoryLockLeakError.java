@@ -20,7 +20,7 @@ public final class AdvisoryLockLeakError extends AssertionError {
      * @param scope   the scope that was checked
      * @param locks   the locks found, not empty
      */
-    public AdvisoryLockLeakError(String context, LockScope scope, List<HeldAdvisoryLock> locks) {
+    public AdvisoryLockLeakError(String context, LockCheckScope scope, List<HeldAdvisoryLock> locks) {
         super(message(context, scope, locks));
         this.locks = List.copyOf(locks);
     }
@@ -30,7 +30,7 @@ public final class AdvisoryLockLeakError extends AssertionError {
         return locks;
     }
 
-    private static String message(String context, LockScope scope, List<HeldAdvisoryLock> locks) {
+    private static String message(String context, LockCheckScope scope, List<HeldAdvisoryLock> locks) {
         StringBuilder s = new StringBuilder();
         s.append(locks.size()).append(" advisory lock").append(locks.size() == 1 ? " is" : "s are")
                 .append(" still held ").append(context).append(" (scope: ").append(scope.describe()).append("):");

@@ -20,14 +20,14 @@ import java.util.Set;
  * @param settle          how long to wait for locks of sessions that are just closing to disappear
  *                        before calling them leaks (backends exit asynchronously after a client closes)
  */
-public record LockScope(String database, String user, String applicationName, Set<String> namespaces,
+public record LockCheckScope(String database, String user, String applicationName, Set<String> namespaces,
                         List<LockKey> knownKeys, Duration settle) {
 
     /** The default settle time: 2 seconds (only spent when locks are found). */
     public static final Duration DEFAULT_SETTLE = Duration.ofSeconds(2);
 
     /** Validates and copies the collections. */
-    public LockScope {
+    public LockCheckScope {
         namespaces = Set.copyOf(Objects.requireNonNull(namespaces, "namespaces"));
         knownKeys = List.copyOf(Objects.requireNonNull(knownKeys, "knownKeys"));
         Objects.requireNonNull(settle, "settle");
@@ -37,38 +37,38 @@ public record LockScope(String database, String user, String applicationName, Se
     }
 
     /** Every advisory lock on the server, in every database, of every session. */
-    public static LockScope all() {
-        return new LockScope(null, null, null, Set.of(), List.of(), DEFAULT_SETTLE);
+    public static LockCheckScope all() {
+        return new LockCheckScope(null, null, null, Set.of(), List.of(), DEFAULT_SETTLE);
     }
 
     /** This scope restricted to one database. */
-    public LockScope withDatabase(String db) {
-        return new LockScope(db, user, applicationName, namespaces, knownKeys, settle);
+    public LockCheckScope withDatabase(String db) {
+        return new LockCheckScope(db, user, applicationName, namespaces, knownKeys, settle);
     }
 
     /** This scope restricted to sessions of one role. */
-    public LockScope withUser(String role) {
-        return new LockScope(database, role, applicationName, namespaces, knownKeys, settle);
+    public LockCheckScope withUser(String role) {
+        return new LockCheckScope(database, role, applicationName, namespaces, knownKeys, settle);
     }
 
     /** This scope restricted to one {@code application_name} (a trailing {@code *} matches a prefix). */
-    public LockScope withApplicationName(String name) {
-        return new LockScope(database, user, name, namespaces, knownKeys, settle);
+    public LockCheckScope withApplicationName(String name) {
+        return new LockCheckScope(database, user, name, namespaces, knownKeys, settle);
     }
 
     /** This scope naming pair keys whose first int is the hash of one of these namespaces. */
-    public LockScope withNamespaces(String... names) {
-        return new LockScope(database, user, applicationName, Set.of(names), knownKeys, settle);
+    public LockCheckScope withNamespaces(String... names) {
+        return new LockCheckScope(database, user, applicationName, Set.of(names), knownKeys, settle);
     }
 
     /** This scope naming these named keys fully when they are found. */
-    public LockScope withKnownKeys(LockKey... keys) {
-        return new LockScope(database, user, applicationName, namespaces, List.of(keys), settle);
+    public LockCheckScope withKnownKeys(LockKey... keys) {
+        return new LockCheckScope(database, user, applicationName, namespaces, List.of(keys), settle);
     }
 
     /** This scope with another settle time ({@link Duration#ZERO} to check exactly once). */
-    public LockScope withSettle(Duration time) {
-        return new LockScope(database, user, applicationName, namespaces, knownKeys, time);
+    public LockCheckScope withSettle(Duration time) {
+        return new LockCheckScope(database, user, applicationName, namespaces, knownKeys, time);
     }
 
     /** Whether a lock held in this database, by this role and application, is in scope. */

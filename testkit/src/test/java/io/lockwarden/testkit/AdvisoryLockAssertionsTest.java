@@ -19,7 +19,7 @@ class AdvisoryLockAssertionsTest {
     @Test
     void aHeldNamedLockFailsTheAssertionWithItsNameAndReleasingItMakesItPass() throws SQLException {
         LockKey key = LockKey.named("orders", "order-7");
-        LockScope scope = LockScope.all().withKnownKeys(key).withSettle(Duration.ofMillis(100));
+        LockCheckScope scope = LockCheckScope.all().withKnownKeys(key).withSettle(Duration.ofMillis(100));
         try (Connection holder = server.connect("assertions-holder"); Statement st = holder.createStatement()) {
             int pid = pid(st);
             st.execute("SELECT pg_advisory_lock(" + key.sqlArguments() + ")");
@@ -47,7 +47,7 @@ class AdvisoryLockAssertionsTest {
             st.execute("SELECT pg_advisory_lock(" + key.sqlArguments() + ")");
 
             assertThat(AdvisoryLockAssertions.heldAdvisoryLocks(server.dataSource(),
-                    LockScope.all().withNamespaces("reports").withSettle(Duration.ZERO)))
+                    LockCheckScope.all().withNamespaces("reports").withSettle(Duration.ZERO)))
                     .singleElement().satisfies(l -> assertThat(l.label()).isEqualTo("reports/#" + key.key2()));
         }
     }
@@ -58,11 +58,11 @@ class AdvisoryLockAssertionsTest {
             st.execute("SELECT pg_advisory_lock(11)");
 
             assertThat(AdvisoryLockAssertions.heldAdvisoryLocks(server.dataSource(),
-                    LockScope.all().withDatabase("template1").withSettle(Duration.ZERO))).isEmpty();
+                    LockCheckScope.all().withDatabase("template1").withSettle(Duration.ZERO))).isEmpty();
             assertThat(AdvisoryLockAssertions.heldAdvisoryLocks(server.dataSource(),
-                    LockScope.all().withUser("nobody_else").withSettle(Duration.ZERO))).isEmpty();
+                    LockCheckScope.all().withUser("nobody_else").withSettle(Duration.ZERO))).isEmpty();
             assertThat(AdvisoryLockAssertions.heldAdvisoryLocks(server.dataSource(),
-                    LockScope.all().withDatabase("postgres").withUser("postgres").withSettle(Duration.ZERO)))
+                    LockCheckScope.all().withDatabase("postgres").withUser("postgres").withSettle(Duration.ZERO)))
                     .singleElement().satisfies(l -> assertThat(l.key()).isEqualTo(LockKey.of(11)));
         }
     }

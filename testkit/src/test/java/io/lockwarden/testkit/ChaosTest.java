@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 class ChaosTest {
     private final PostgresServer server = PostgresServer.shared();
-    private final LockScope now = LockScope.all().withSettle(Duration.ofSeconds(5));
+    private final LockCheckScope now = LockCheckScope.all().withSettle(Duration.ofSeconds(5));
 
     @Test
     void terminatingTheHolderOfAKeyReleasesItAndLeavesOtherHoldersAlone() throws SQLException {
@@ -55,7 +55,7 @@ class ChaosTest {
                 st.execute("SELECT pg_advisory_lock(24)");
             }
             // the client is gone, the lock stays with PgBouncer's idle server connection
-            assertThat(AdvisoryLockAssertions.heldAdvisoryLocks(server.dataSource(), LockScope.all()
+            assertThat(AdvisoryLockAssertions.heldAdvisoryLocks(server.dataSource(), LockCheckScope.all()
                     .withSettle(Duration.ZERO))).extracting(HeldAdvisoryLock::key).containsExactly(LockKey.of(24));
 
             Chaos.reconnectPooler(bouncer);

@@ -1,7 +1,7 @@
 package io.lockwarden.testkit.internal;
 
 import io.lockwarden.LockKey;
-import io.lockwarden.testkit.LockScope;
+import io.lockwarden.testkit.LockCheckScope;
 
 /** Gives keys read from {@code pg_locks} their names when the scope knows them. Stateless. */
 public final class KeyLabels {
@@ -9,7 +9,7 @@ public final class KeyLabels {
     }
 
     /** The known named key equal to this one (carrying namespace and name), else the key unchanged. */
-    public static LockKey resolve(LockKey key, LockScope scope) {
+    public static LockKey resolve(LockKey key, LockCheckScope scope) {
         for (LockKey known : scope.knownKeys()) {
             if (known.equals(key) && known.name().isPresent()) {
                 return known;
@@ -22,7 +22,7 @@ public final class KeyLabels {
      * A label for the key: {@code namespace/name} for a known named key, {@code namespace/#int} when
      * only its namespace is known (the name is a hash and cannot be recovered), else {@link LockKey#label()}.
      */
-    public static String label(LockKey key, LockScope scope) {
+    public static String label(LockKey key, LockCheckScope scope) {
         if (key.name().isPresent()) {
             return key.label();
         }

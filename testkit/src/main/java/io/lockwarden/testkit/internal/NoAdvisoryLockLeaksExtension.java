@@ -4,7 +4,7 @@ import io.lockwarden.testkit.AdvisoryLockAssertions;
 import io.lockwarden.testkit.AdvisoryLockLeakError;
 import io.lockwarden.testkit.HeldAdvisoryLock;
 import io.lockwarden.testkit.LockCheckDataSource;
-import io.lockwarden.testkit.LockScope;
+import io.lockwarden.testkit.LockCheckScope;
 import io.lockwarden.testkit.NoAdvisoryLockLeaks;
 import io.lockwarden.testkit.fixture.PostgresServer;
 import java.lang.reflect.Field;
@@ -78,7 +78,7 @@ public final class NoAdvisoryLockLeaksExtension implements AfterEachCallback, Af
     }
 
     private static void check(DataSource ds, NoAdvisoryLockLeaks config, String when, ExtensionContext context) {
-        LockScope scope = scope(config);
+        LockCheckScope scope = scope(config);
         List<HeldAdvisoryLock> held = AdvisoryLockAssertions.heldAdvisoryLocks(ds, scope);
         if (held.isEmpty()) {
             return;
@@ -92,8 +92,8 @@ public final class NoAdvisoryLockLeaksExtension implements AfterEachCallback, Af
         throw leak;
     }
 
-    static LockScope scope(NoAdvisoryLockLeaks config) {
-        LockScope scope = LockScope.all().withSettle(Duration.ofMillis(Math.max(0, config.settleMillis())))
+    static LockCheckScope scope(NoAdvisoryLockLeaks config) {
+        LockCheckScope scope = LockCheckScope.all().withSettle(Duration.ofMillis(Math.max(0, config.settleMillis())))
                 .withNamespaces(config.namespaces());
         if (!config.database().isEmpty()) {
             scope = scope.withDatabase(config.database());

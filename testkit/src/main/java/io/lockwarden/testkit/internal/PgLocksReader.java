@@ -1,53 +1,54 @@
 package io.lockwarden.testkit.internal;
 
 import io.lockwarden.LockKey;
+import io.lockwarden.inspect.AdvisoryLockRow;
+import io.lockwarden.inspect.Inspector;
+import io.lockwarden.inspect.SessionInfo;
+import io.lockwarden.inspect.Snapshot;
 import io.lockwarden.testkit.HeldAdvisoryLock;
-import io.lockwarden.testkit.LockScope;
+import io.lockwarden.testkit.LockCheckScope;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
 
 /**
- * Reads the granted advisory locks from {@code pg_locks} joined with {@code pg_stat_activity}, on a
- * connection the caller owns. Stateless and thread-safe.
+ * Reads the granted advisory locks in scope through {@code inspect}'s {@link Snapshot} (one statement
+ * over {@code pg_locks} and {@code pg_stat_activity}), on a connection the caller owns. Stateless and
+ * thread-safe.
  */
 public final class PgLocksReader {
-    private static final String SQL = """
-            SELECT l.pid, l.classid::bigint AS classid, l.objid::bigint AS objid, l.objsubid::int AS objsubid,
-                   l.mode, d.datname, a.usename, a.application_name, a.state, a.query
-              FROM pg_locks l
-              LEFT JOIN pg_database d ON d.oid = l.database
-              LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-             WHERE l.locktype = 'advisory' AND l.granted
-             ORDER BY l.pid, l.classid, l.objid, l.objsubid""";
-
     private PgLocksReader() {
     }
 
     /**
-     * The granted advisory locks in scope, keys labelled as the scope knows them.
+     * The granted advisory locks in scope, keys named as the scope knows them.
      *
-     * @throws SQLException when the query fails (e.g. the connection is broken)
+     * @param connection an open autocommit connection to the server, not closed here
+     * @throws io.lockwarden.inspect.InspectionException when the query fails (e.g. the connection is broken)
      */
-    public static List<HeldAdvisoryLock> read(Connection connection, LockScope scope) throws SQLException {
+    public static List<HeldAdvisoryLock> read(Connection connection, LockCheckScope scope) {
+        Inspector.Builder builder = Inspector.builder(UNUSED).statements(false);
+        scope.namespaces().forEach(builder::namespace);
+        scope.knownKeys().forEach(builder::knownKey);
+        Snapshot snapshot = builder.build().snapshot(connection);
         List<HeldAdvisoryLock> result = new ArrayList<>();
-        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(SQL)) {
-            while (rs.next()) {
-                String db = rs.getString("datname");
-                String user = rs.getString("usename");
-                String app = rs.getString("application_name");
-                if (!scope.includes(db, user, app)) {
-                    continue;
-                }
-                LockKey key = KeyLabels.resolve(LockKey.fromPgLocks(rs.getLong("classid"), rs.getLong("objid"),
-                        rs.getInt("objsubid")), scope);
-                result.add(new HeldAdvisoryLock(rs.getInt("pid"), key, KeyLabels.label(key, scope), rs.getString("mode"), db, user, app,
-                        rs.getString("state"), rs.getString("query")));
+        for (AdvisoryLockRow row : snapshot.holders()) {
+            Optional<SessionInfo> session = snapshot.session(row.pid());
+            String user = session.map(SessionInfo::user).orElse(null);
+            String app = session.map(SessionInfo::applicationName).orElse(null);
+            if (!scope.includes(row.database(), user, app)) {
+                continue;
             }
+            LockKey key = KeyLabels.resolve(row.key(), scope);
+            result.add(new HeldAdvisoryLock(row.pid(), key, KeyLabels.label(key, scope), row.mode(), row.database(),
+                    user, app, session.map(SessionInfo::state).orElse(null),
+                    session.map(SessionInfo::query).orElse(null)));
         }
         return result;
     }
+
+    /** The inspector only reads through the connection given to {@code snapshot(Connection)}. */
+    private static final DataSource UNUSED = new UnusedDataSource();
 }

@@ -545,7 +545,7 @@ public final class SoakRun {
             if (c instanceof SQLException s && "55P03".equals(s.getSQLState())) {
                 return true;
             }
-            if (c.getClass().getSimpleName().equals("LockTimeoutException")) {
+            if (c instanceof io.lockwarden.LockTimeoutException) {
                 return true;
             }
         }
