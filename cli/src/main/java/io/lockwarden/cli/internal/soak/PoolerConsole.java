@@ -6,6 +6,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The admin console of the PgBouncer a soak run's workers go through (database {@code pgbouncer} on the
@@ -13,6 +15,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * is not a PgBouncer admin the fault only evicts the client pool, and a single notice says so. Thread-safe.
  */
 final class PoolerConsole implements AutoCloseable {
+    /** pgjdbc warns "Unsupported Server Version" on every console connection; kept referenced so the level sticks. */
+    private static final Logger PGJDBC_CONNECTION = Logger.getLogger("org.postgresql.jdbc.PgConnection");
+
+    static {
+        PGJDBC_CONNECTION.setLevel(Level.SEVERE);
+    }
+
     private final String url;
     private final Properties props = new Properties();
     private final AtomicBoolean warned = new AtomicBoolean();
