@@ -19,8 +19,8 @@ import picocli.CommandLine.ParentCommand;
  * at warning level or above, 1 with findings, 2 on error.
  */
 @Command(name = "diagnose", mixinStandardHelpOptions = true,
-        description = {"Show who holds advisory locks, who waits behind them, what is stuck and why,",
-            "and the exact safe command that ends it. Read-only."},
+        description = {"Show who holds advisory locks, who waits, what is stuck, why, and the safe fix.",
+            "Read-only: nothing is locked, unlocked or terminated."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:nothing at warning level or above", "1:findings (warning or error)",
             "2:bad input or connection error"})

@@ -63,7 +63,8 @@ public final class Main implements Runnable {
         cl.setErr(new PrintWriter(context.err(), true));
         cl.setParameterExceptionHandler((ex, a) -> {
             String help = ex.getCommandLine().getCommandSpec().qualifiedName() + " --help";
-            context.err().println("lockwarden: " + oneLine(ex.getMessage()) + " (see '" + help + "')");
+            context.err().println("lockwarden: " + oneLine(ex.getMessage()).replaceFirst("^Error: ", "")
+                    + " (see '" + help + "')");
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {

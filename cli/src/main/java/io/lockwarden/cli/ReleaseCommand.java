@@ -33,8 +33,9 @@ import picocli.CommandLine.ParentCommand;
  * were refused, declined or still hold locks, 2 on error.
  */
 @Command(name = "release", mixinStandardHelpOptions = true,
-        description = {"End the sessions that hold stuck advisory locks, safely: sessions with uncommitted",
-            "writes, running queries, non-client backends and this session itself are refused unless --force."},
+        description = {"End the sessions that hold stuck advisory locks, safely.",
+            "Sessions with uncommitted writes, running queries, non-client backends and this",
+            "session itself are refused unless --force; asks on a terminal unless --yes."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:all chosen sessions ended and their locks are gone (or nothing to do)",
             "1:some sessions refused, not confirmed, or still holding locks", "2:bad input or error"})
@@ -211,7 +212,8 @@ final class ReleaseCommand implements Callable<Integer> {
     }
 
     private static String labels(List<AdvisoryLockRow> rows) {
-        List<String> l = rows.stream().map(AdvisoryLockRow::label).distinct().toList();
+        List<String> l = rows.stream().sorted(java.util.Comparator.comparing(AdvisoryLockRow::key))
+                .map(AdvisoryLockRow::label).distinct().toList();
         String shown = l.stream().limit(10).collect(Collectors.joining(", "));
         return l.size() > 10 ? shown + ", … (" + l.size() + " keys)" : shown;
     }
