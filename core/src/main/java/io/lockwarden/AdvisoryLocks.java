@@ -351,9 +351,11 @@ public final class AdvisoryLocks {
      * lock on its own connection across several transactions). {@link SessionLock#close()} unlocks
      * but leaves the connection open. If the connection comes from a pool wrapped with
      * {@link #guard(DataSource)}, returning it to the pool while the lock is held releases and reports
-     * the lock.
+     * the lock. Unlike {@link #acquire}, a garbage-collected handle is released on the caller's
+     * connection from Lockwarden's cleaner thread, concurrently with whatever the caller does there.
      *
-     * @throws LockTimeoutException     when not granted within timeout
+     * @throws LockTimeoutException     when not granted within timeout (if the connection was inside a
+     *                                  transaction, that transaction is aborted and must be rolled back)
      * @throws LockInterruptedException when the thread was interrupted while waiting
      * @throws LockDatabaseException    when the driver failed
      * @throws IllegalArgumentException for null arguments, a non-positive timeout or a connection that
@@ -495,6 +497,16 @@ public final class AdvisoryLocks {
                 throw workFailure(first, t);
             }
             try {
+                if (c.getAutoCommit()) {
+                    UnsafeLockUsageException e = new UnsafeLockUsageException(first, "the work under lock "
+                            + LockStatements.describe(keys) + " switched the connection to autocommit, which committed "
+                            + "its transaction and released the lock before the work finished: part of the work ran "
+                            + "unprotected. Fix: never change autocommit, commit or roll back inside SqlWork; "
+                            + "Lockwarden commits when the work returns.");
+                    failure = e;
+                    reporter.failed(event(first, mode, LockScope.TRANSACTION, start), e, false);
+                    throw e;
+                }
                 c.commit();
             } catch (SQLException e) {
                 failure = e;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lockwarden.testkit.fixture.PostgresServer;
 import java.time.Duration;
+import org.postgresql.ds.PGSimpleDataSource;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -44,6 +45,27 @@ class LeaderLockTest {
             assertThat(leader.isHeld()).isFalse();
             assertThatThrownBy(leader::checkHeld).isInstanceOf(LockLostException.class).hasCause(e);
             assertThat(listener.of("lost")).hasSize(1);
+        }
+        assertThat(PgLocks.awaitNone(SERVER)).isEmpty();
+    }
+
+    @Test
+    void aDroppedNetworkFiresTheCallbackAndTheLockIsGoneOnceTheDeadConnectionEnds() throws Exception {
+        LockKey key = LockKey.named("leader-test", "network");
+        try (FreezableRelay relay = new FreezableRelay(SERVER.port())) {
+            PGSimpleDataSource viaRelay = new PGSimpleDataSource();
+            viaRelay.setUrl("jdbc:postgresql://127.0.0.1:" + relay.port() + "/postgres");
+            viaRelay.setUser(PostgresServer.SUPERUSER);
+            viaRelay.setPassword(SERVER.password());
+            AdvisoryLocks relayed = AdvisoryLocks.builder(viaRelay).heartbeat(Duration.ofMillis(400)).build();
+            CompletableFuture<LockLostException> lost = new CompletableFuture<>();
+            try (LeaderLock leader = relayed.holdLeader(key, Duration.ofSeconds(5), lost::complete)) {
+                assertThat(PgLocks.granted(SERVER, key)).extracting(PgLocks.Row::pid).containsExactly(leader.pid());
+                relay.freeze();
+                LockLostException e = lost.get(30, TimeUnit.SECONDS);
+                assertThat(e.getMessage()).contains("leader-test/network").contains("can no longer be proven held");
+                assertThatThrownBy(leader::checkHeld).isInstanceOf(LockLostException.class);
+            }
         }
         assertThat(PgLocks.awaitNone(SERVER)).isEmpty();
     }
