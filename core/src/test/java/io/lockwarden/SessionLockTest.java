@@ -111,7 +111,7 @@ class SessionLockTest {
         LockKey key = LockKey.named("session-test", "forgotten");
         int pid = acquireAndForget(key);
         assertThat(PgLocks.granted(SERVER, key)).extracting(PgLocks.Row::pid).containsExactly(pid);
-        for (int i = 0; i < 300 && listener.of("abandoned").isEmpty(); i++) {
+        for (int i = 0; i < 1500 && listener.of("abandoned").isEmpty(); i++) {
             System.gc();
             Thread.sleep(20);
         }
