@@ -91,6 +91,7 @@ class SessionLockTest {
             third.get().close();
         }
         try (SessionLock exclusive = locks.acquire(key, Duration.ofSeconds(5))) {
+            assertThat(exclusive.isHeld()).isTrue();
             assertThat(PgLocks.granted(SERVER, key)).singleElement().extracting(PgLocks.Row::mode).isEqualTo("ExclusiveLock");
         }
     }

@@ -88,6 +88,7 @@ class TransactionLockTest {
     void tryWithLockReturnsEmptyAndDoesNotRunTheWorkWhileAnotherSessionHoldsIt() throws Exception {
         LockKey key = LockKey.of(-77L);
         try (Connection holder = PgLocks.holdRaw(SERVER, key)) {
+            assertThat(holder.isClosed()).isFalse();
             Optional<String> result = locks.tryWithLock(key, c -> {
                 throw new AssertionError("work must not run without the lock");
             });
@@ -133,6 +134,7 @@ class TransactionLockTest {
     void aThreadInterruptedWhileWaitingStopsWaitingOnTheServerAndKeepsItsInterruptFlag() throws Exception {
         LockKey key = LockKey.named("tx-test", "interrupt");
         try (Connection holder = PgLocks.holdRaw(SERVER, key)) {
+            assertThat(holder.isClosed()).isFalse();
             AtomicReference<Throwable> thrown = new AtomicReference<>();
             AtomicReference<Boolean> flag = new AtomicReference<>();
             Thread waiter = new Thread(() -> {
