@@ -14,11 +14,13 @@ class LeaderLockTest {
     private static final PostgresServer SERVER = PostgresServer.shared();
     private final RecordingListener listener = new RecordingListener();
     private final AdvisoryLocks locks = AdvisoryLocks.builder(SERVER.dataSource()).listener(listener)
-            .heartbeat(Duration.ofMillis(200)).build();
+            .heartbeat(Duration.ofMillis(500)).build();
 
     @Test
     void oneLeaderAtATimeAndCloseHandsLeadershipOver() throws Exception {
         LockKey key = LockKey.named("leader-test", "handover");
+        // The default heartbeat (5 s): a loaded test machine must not make this leader look lost.
+        AdvisoryLocks locks = AdvisoryLocks.using(SERVER.dataSource());
         try (LeaderLock leader = locks.holdLeader(key, Duration.ofSeconds(5), lost -> { })) {
             assertThat(leader.isHeld()).isTrue();
             leader.checkHeld();
