@@ -35,6 +35,27 @@ class LeaderLockTest {
     }
 
     @Test
+    void aLeaderHandleGarbageCollectedWhileHeldIsReportedReleasedAndItsHeartbeatStopped() throws Exception {
+        LockKey key = LockKey.named("leader-test", "forgotten");
+        int pid = leadAndForget(key);
+        assertThat(PgLocks.granted(SERVER, key)).extracting(PgLocks.Row::pid).containsExactly(pid);
+        for (int i = 0; i < 1500 && listener.of("abandoned").isEmpty(); i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertThat(listener.of("abandoned")).singleElement().satisfies(e -> {
+            assertThat(e.event().scope()).isEqualTo(LockScope.LEADER);
+            assertThat(e.event().pid()).isEqualTo(pid);
+        });
+        assertThat(PgLocks.awaitNone(SERVER)).isEmpty();
+        assertThat(listener.of("lost")).as("a released lock is not reported lost by a stale heartbeat").isEmpty();
+    }
+
+    private int leadAndForget(LockKey key) {
+        return locks.holdLeader(key, Duration.ofSeconds(5), lost -> { }).pid();
+    }
+
+    @Test
     void terminatingTheBackendFiresTheCallbackAndCheckHeldThrows() throws Exception {
         LockKey key = LockKey.named("leader-test", "terminated");
         CompletableFuture<LockLostException> lost = new CompletableFuture<>();

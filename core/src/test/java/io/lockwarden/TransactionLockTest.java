@@ -55,6 +55,29 @@ class TransactionLockTest {
     }
 
     @Test
+    void theListenerSeesAcquireReleaseAndFailureWithKeyScopeAndPid() throws Exception {
+        RecordingListener listener = new RecordingListener();
+        AdvisoryLocks observed = AdvisoryLocks.builder(SERVER.dataSource()).listener(listener).build();
+        LockKey key = LockKey.named("tx-test", "listener");
+        int pid = observed.withLock(key, Duration.ofSeconds(5), PgLocks::pid);
+        assertThat(listener.events).extracting(RecordingListener.Event::kind).containsExactly("acquired", "released");
+        assertThat(listener.events).allSatisfy(e -> {
+            assertThat(e.event().key()).isEqualTo(key);
+            assertThat(e.event().scope()).isEqualTo(LockScope.TRANSACTION);
+            assertThat(e.event().mode()).isEqualTo(LockMode.EXCLUSIVE);
+            assertThat(e.event().pid()).isEqualTo(pid);
+        });
+        try (Connection holder = PgLocks.holdRaw(SERVER, key)) {
+            assertThat(holder.isClosed()).isFalse();
+            assertThat(observed.tryWithLock(key, c -> 1)).isEmpty();
+            assertThatThrownBy(() -> observed.withLock(key, Duration.ofMillis(50), c -> 1))
+                    .isInstanceOf(LockTimeoutException.class);
+        }
+        assertThat(listener.of("failed")).extracting(e -> e.detail().getClass().getSimpleName())
+                .containsExactly("LockNotAvailableException", "LockTimeoutException");
+    }
+
+    @Test
     void theWorkSeesItsTransactionsOwnLockTimeoutNotTheLockWaitTimeout() {
         String inWork = locks.withLock(LockKey.of(4711L), Duration.ofMillis(1234), c -> {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW lock_timeout")) {

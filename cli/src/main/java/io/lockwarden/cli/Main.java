@@ -24,6 +24,7 @@ import picocli.CommandLine.ScopeType;
             CommandLine.HelpCommand.class,
             DiagnoseCommand.class,
             ReleaseCommand.class,
+            DemoCommand.class,
         })
 public final class Main implements Runnable {
 
