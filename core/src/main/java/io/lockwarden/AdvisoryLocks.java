@@ -86,6 +86,7 @@ public final class AdvisoryLocks {
      * Locks on a DataSource with the defaults (30 s timeout, no listener, system clock, 5 s heartbeat).
      *
      * @param dataSource a PostgreSQL DataSource, pooled or not (checked on first use)
+     * @return the thread-safe entry point
      * @throws IllegalArgumentException when dataSource is null
      */
     public static AdvisoryLocks using(DataSource dataSource) {
@@ -95,6 +96,8 @@ public final class AdvisoryLocks {
     /**
      * A builder for locks on a DataSource.
      *
+     * @param dataSource a PostgreSQL DataSource, pooled or not (checked on first use)
+     * @return a builder with the defaults
      * @throws IllegalArgumentException when dataSource is null
      */
     public static Builder builder(DataSource dataSource) {
@@ -165,6 +168,11 @@ public final class AdvisoryLocks {
      * anything; then restores the connection's autocommit and closes it. The lock ends with the
      * transaction. The work must not commit, roll back or close the connection.
      *
+     * @param <T>     the work's result type
+     * @param key     the lock
+     * @param mode    exclusive or shared
+     * @param timeout the longest wait for the lock, enforced by the server
+     * @param work    what to run under the lock, inside its transaction
      * @return what the work returned
      * @throws LockTimeoutException      when the lock was not granted within {@code timeout} (the message names the holder)
      * @throws LockInterruptedException  when the thread was interrupted while waiting
@@ -185,6 +193,9 @@ public final class AdvisoryLocks {
      * Runs {@code work} under the exclusive transaction-level lock on {@code key} only if it is free
      * right now ({@code pg_try_advisory_xact_lock}, one round trip); otherwise does nothing.
      *
+     * @param <T>  the work's result type
+     * @param key  the lock
+     * @param work what to run under the lock, inside its transaction
      * @return the work's result, or empty when the lock was busy (a work returning null also gives empty)
      * @throws LockDatabaseException    when the driver failed
      * @throws LockedWorkException      when the work threw a checked exception
@@ -209,6 +220,11 @@ public final class AdvisoryLocks {
      * removed) in a single statement, so that two callers locking overlapping sets in different orders
      * never deadlock. {@code timeout} bounds the wait for each key.
      *
+     * @param <T>     the work's result type
+     * @param keys    the locks; order and duplicates do not matter
+     * @param timeout the longest wait for each lock, enforced by the server
+     * @param work    what to run under the locks, inside their transaction
+     * @return what the work returned
      * @throws IllegalArgumentException when keys is null, empty or contains null
      * @see #withLock(LockKey, LockMode, Duration, SqlWork) for the other failures
      */
@@ -237,6 +253,9 @@ public final class AdvisoryLocks {
      * waiting up to {@code timeout} (one round trip; the transaction's own {@code lock_timeout} is left
      * as it was). The lock ends when the caller commits or rolls back.
      *
+     * @param connection the caller's connection, with autocommit off and a transaction in progress
+     * @param key        the lock
+     * @param timeout    the longest wait, enforced by the server
      * @throws UnsafeLockUsageException when the connection is in autocommit mode (the lock would end
      *                                  with this one statement and protect nothing)
      * @throws LockTimeoutException     when not granted within timeout; the caller's transaction is
@@ -274,6 +293,8 @@ public final class AdvisoryLocks {
      * Takes the exclusive transaction-level lock on {@code key} in the caller's open transaction if it
      * is free right now (one round trip).
      *
+     * @param connection the caller's connection, with autocommit off
+     * @param key        the lock
      * @return true when acquired (held until the caller's transaction ends), false when busy
      * @throws UnsafeLockUsageException when the connection is in autocommit mode
      * @throws LockDatabaseException    when the driver failed
@@ -322,6 +343,9 @@ public final class AdvisoryLocks {
      * lock alone until {@link SessionLock#close()}. Prefer {@link #withLock} unless the lock must span
      * several transactions.
      *
+     * @param key     the lock
+     * @param mode    exclusive or shared
+     * @param timeout the longest wait, enforced by the server
      * @return the held lock; close it in try-with-resources
      * @throws LockTimeoutException     when not granted within timeout
      * @throws LockInterruptedException when the thread was interrupted while waiting
@@ -351,9 +375,11 @@ public final class AdvisoryLocks {
      * lock on its own connection across several transactions). {@link SessionLock#close()} unlocks
      * but leaves the connection open. If the connection comes from a pool wrapped with
      * {@link #guard(DataSource)}, returning it to the pool while the lock is held releases and reports
-     * the lock.
+     * the lock. Unlike {@link #acquire}, a garbage-collected handle is released on the caller's
+     * connection from Lockwarden's cleaner thread, concurrently with whatever the caller does there.
      *
-     * @throws LockTimeoutException     when not granted within timeout
+     * @throws LockTimeoutException     when not granted within timeout (if the connection was inside a
+     *                                  transaction, that transaction is aborted and must be rolled back)
      * @throws LockInterruptedException when the thread was interrupted while waiting
      * @throws LockDatabaseException    when the driver failed
      * @throws IllegalArgumentException for null arguments, a non-positive timeout or a connection that
@@ -406,9 +432,12 @@ public final class AdvisoryLocks {
      * Takes an exclusive session lock on a dedicated connection and keeps it, with a heartbeat every
      * half {@linkplain #heartbeat() interval}, until {@link LeaderLock#close()}.
      *
+     * @param key     the leadership lock, e.g. {@code LockKey.named("jobs", "scheduler")}
+     * @param timeout the longest wait for the current leader to step down
      * @param onLost called once, on a Lockwarden thread, within one heartbeat interval of the lock
      *               being lost (backend terminated, server restarted, network dropped); should stop
      *               the work that needs leadership. Must not block for long.
+     * @return the held leadership; close it to step down
      * @throws LockTimeoutException     when another leader holds it for longer than timeout
      * @throws LockInterruptedException when the thread was interrupted while waiting
      * @throws LockDatabaseException    when the driver failed
@@ -495,6 +524,16 @@ public final class AdvisoryLocks {
                 throw workFailure(first, t);
             }
             try {
+                if (c.getAutoCommit()) {
+                    UnsafeLockUsageException e = new UnsafeLockUsageException(first, "the work under lock "
+                            + LockStatements.describe(keys) + " switched the connection to autocommit, which committed "
+                            + "its transaction and released the lock before the work finished: part of the work ran "
+                            + "unprotected. Fix: never change autocommit, commit or roll back inside SqlWork; "
+                            + "Lockwarden commits when the work returns.");
+                    failure = e;
+                    reporter.failed(event(first, mode, LockScope.TRANSACTION, start), e, false);
+                    throw e;
+                }
                 c.commit();
             } catch (SQLException e) {
                 failure = e;

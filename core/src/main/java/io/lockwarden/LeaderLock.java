@@ -73,6 +73,8 @@ public final class LeaderLock implements AutoCloseable {
      * Idempotent; after a loss it only cleans up (the loss was already reported to the callback).
      *
      * @throws UnsafeLockUsageException when the unlock ran on another backend (transaction pooling)
+     * @throws LockLostException        when the release finds the lock already gone (a loss that
+     *                                  happened after the last heartbeat)
      * @throws LockDatabaseException    when the unlock failed for another reason
      */
     @Override

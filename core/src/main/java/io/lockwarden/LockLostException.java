@@ -9,6 +9,7 @@ package io.lockwarden;
 public final class LockLostException extends LockwardenException {
     private static final long serialVersionUID = 1L;
 
+    /** The backend pid that held the lock. */
     private final int pid;
 
     /**

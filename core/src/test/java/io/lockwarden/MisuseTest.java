@@ -67,6 +67,17 @@ class MisuseTest {
     }
 
     @Test
+    void workThatSwitchesAutocommitOnAndSoReleasesTheLockEarlyIsReported() {
+        LockKey key = LockKey.named("misuse", "autocommit-in-work");
+        assertThatThrownBy(() -> locks.withLock(key, c -> {
+            c.setAutoCommit(true);
+            assertThat(PgLocks.of(SERVER, key)).as("the lock is already gone").isEmpty();
+            return 1;
+        })).isInstanceOf(UnsafeLockUsageException.class).hasMessageContaining("misuse/autocommit-in-work")
+                .hasMessageContaining("released the lock before the work finished");
+    }
+
+    @Test
     void badArgumentsFailAtTheCallSite() {
         LockKey key = LockKey.of(1L);
         assertThatThrownBy(() -> locks.withLock(null, c -> 1)).isInstanceOf(IllegalArgumentException.class)

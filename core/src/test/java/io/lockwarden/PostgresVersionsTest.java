@@ -25,6 +25,7 @@ class PostgresVersionsTest {
         });
         assertThat(pid).isPositive();
         try (Connection holder = PgLocks.holdRaw(server, key)) {
+            assertThat(holder.isClosed()).isFalse();
             assertThatThrownBy(() -> locks.withLock(key, Duration.ofMillis(100), c -> 1))
                     .isInstanceOfSatisfying(LockTimeoutException.class,
                             e -> assertThat(((SQLException) e.getCause()).getSQLState()).isEqualTo("55P03"));

@@ -33,7 +33,7 @@ class RoundTripTest {
     private static final Handler COUNTER = new Handler() {
         @Override
         public void publish(LogRecord record) {
-            if (" FE=> Sync".equals(record.getMessage())) {
+            if (" FE=> Sync".equals(record.getMessage()) && record.getLongThreadID() == Thread.currentThread().getId()) {
                 SYNCS.incrementAndGet();
             }
         }

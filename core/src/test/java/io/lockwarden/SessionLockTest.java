@@ -91,6 +91,7 @@ class SessionLockTest {
             third.get().close();
         }
         try (SessionLock exclusive = locks.acquire(key, Duration.ofSeconds(5))) {
+            assertThat(exclusive.isHeld()).isTrue();
             assertThat(PgLocks.granted(SERVER, key)).singleElement().extracting(PgLocks.Row::mode).isEqualTo("ExclusiveLock");
         }
     }
@@ -111,7 +112,7 @@ class SessionLockTest {
         LockKey key = LockKey.named("session-test", "forgotten");
         int pid = acquireAndForget(key);
         assertThat(PgLocks.granted(SERVER, key)).extracting(PgLocks.Row::pid).containsExactly(pid);
-        for (int i = 0; i < 300 && listener.of("abandoned").isEmpty(); i++) {
+        for (int i = 0; i < 1500 && listener.of("abandoned").isEmpty(); i++) {
             System.gc();
             Thread.sleep(20);
         }

@@ -11,8 +11,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -52,6 +55,29 @@ class TransactionLockTest {
     }
 
     @Test
+    void theListenerSeesAcquireReleaseAndFailureWithKeyScopeAndPid() throws Exception {
+        RecordingListener listener = new RecordingListener();
+        AdvisoryLocks observed = AdvisoryLocks.builder(SERVER.dataSource()).listener(listener).build();
+        LockKey key = LockKey.named("tx-test", "listener");
+        int pid = observed.withLock(key, Duration.ofSeconds(5), PgLocks::pid);
+        assertThat(listener.events).extracting(RecordingListener.Event::kind).containsExactly("acquired", "released");
+        assertThat(listener.events).allSatisfy(e -> {
+            assertThat(e.event().key()).isEqualTo(key);
+            assertThat(e.event().scope()).isEqualTo(LockScope.TRANSACTION);
+            assertThat(e.event().mode()).isEqualTo(LockMode.EXCLUSIVE);
+            assertThat(e.event().pid()).isEqualTo(pid);
+        });
+        try (Connection holder = PgLocks.holdRaw(SERVER, key)) {
+            assertThat(holder.isClosed()).isFalse();
+            assertThat(observed.tryWithLock(key, c -> 1)).isEmpty();
+            assertThatThrownBy(() -> observed.withLock(key, Duration.ofMillis(50), c -> 1))
+                    .isInstanceOf(LockTimeoutException.class);
+        }
+        assertThat(listener.of("failed")).extracting(e -> e.detail().getClass().getSimpleName())
+                .containsExactly("LockNotAvailableException", "LockTimeoutException");
+    }
+
+    @Test
     void theWorkSeesItsTransactionsOwnLockTimeoutNotTheLockWaitTimeout() {
         String inWork = locks.withLock(LockKey.of(4711L), Duration.ofMillis(1234), c -> {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW lock_timeout")) {
@@ -85,6 +111,7 @@ class TransactionLockTest {
     void tryWithLockReturnsEmptyAndDoesNotRunTheWorkWhileAnotherSessionHoldsIt() throws Exception {
         LockKey key = LockKey.of(-77L);
         try (Connection holder = PgLocks.holdRaw(SERVER, key)) {
+            assertThat(holder.isClosed()).isFalse();
             Optional<String> result = locks.tryWithLock(key, c -> {
                 throw new AssertionError("work must not run without the lock");
             });
@@ -130,6 +157,7 @@ class TransactionLockTest {
     void aThreadInterruptedWhileWaitingStopsWaitingOnTheServerAndKeepsItsInterruptFlag() throws Exception {
         LockKey key = LockKey.named("tx-test", "interrupt");
         try (Connection holder = PgLocks.holdRaw(SERVER, key)) {
+            assertThat(holder.isClosed()).isFalse();
             AtomicReference<Throwable> thrown = new AtomicReference<>();
             AtomicReference<Boolean> flag = new AtomicReference<>();
             Thread waiter = new Thread(() -> {
@@ -157,7 +185,8 @@ class TransactionLockTest {
         LockKey key = LockKey.named("tx-test", "shared");
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch leave = new CountDownLatch(1);
-        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> locks.withSharedLock(key, c -> {
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        Future<String> first = thread.submit(() -> locks.withSharedLock(key, c -> {
             inside.countDown();
             assertThat(leave.await(30, TimeUnit.SECONDS)).isTrue();
             return "first";
@@ -171,6 +200,7 @@ class TransactionLockTest {
         assertThat(locks.tryWithLock(key, LockMode.EXCLUSIVE, c -> "exclusive")).isEmpty();
         leave.countDown();
         assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo("first");
+        thread.shutdown();
         assertThat(locks.tryWithLock(key, LockMode.EXCLUSIVE, c -> "exclusive")).contains("exclusive");
     }
 
@@ -180,25 +210,93 @@ class TransactionLockTest {
         LockKey b = LockKey.of(99L);
         LockKey c3 = LockKey.of(3, 4);
         int rounds = 40;
-        CompletableFuture<Integer> forward = CompletableFuture.supplyAsync(() -> {
-            int done = 0;
-            for (int i = 0; i < rounds; i++) {
-                done += locks.withLocks(List.of(a, b, c3), Duration.ofSeconds(20), c -> {
-                    assertThat(PgLocks.granted(SERVER, a)).hasSize(1);
-                    return 1;
-                });
+        CyclicBarrier together = new CyclicBarrier(2);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            Future<Integer> forward = threads.submit(() -> {
+                int done = 0;
+                for (int i = 0; i < rounds; i++) {
+                    together.await(30, TimeUnit.SECONDS);
+                    done += locks.withLocks(List.of(a, b, c3), Duration.ofSeconds(20), c -> 1);
+                }
+                return done;
+            });
+            Future<Integer> backward = threads.submit(() -> {
+                int done = 0;
+                for (int i = 0; i < rounds; i++) {
+                    together.await(30, TimeUnit.SECONDS);
+                    done += locks.withLocks(List.of(c3, b, a, b), Duration.ofSeconds(20), c -> 1);
+                }
+                return done;
+            });
+            assertThat(forward.get(60, TimeUnit.SECONDS)).isEqualTo(rounds);
+            assertThat(backward.get(60, TimeUnit.SECONDS)).isEqualTo(rounds);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void aCallerNamingKeysInTheOtherOrderWaitsForTheFirstSortedKeyHoldingNothing() throws Exception {
+        LockKey low = LockKey.of(1000L);
+        LockKey high = LockKey.of(2000L);
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            Future<String> first = threads.submit(() -> locks.withLocks(List.of(low, high), Duration.ofSeconds(30), c -> {
+                inside.countDown();
+                assertThat(leave.await(30, TimeUnit.SECONDS)).isTrue();
+                return "first";
+            }));
+            assertThat(inside.await(30, TimeUnit.SECONDS)).isTrue();
+            Future<String> second = threads.submit(() -> locks.withLocks(List.of(high, low), Duration.ofSeconds(30),
+                    c -> "second"));
+            int waiter = PgLocks.awaitWaiter(SERVER);
+            assertThat(PgLocks.advisory(SERVER).stream().filter(r -> r.pid() == waiter).toList())
+                    .as("the second caller waits for the lowest key and holds none of the others")
+                    .singleElement().satisfies(r -> {
+                        assertThat(r.key()).isEqualTo(low);
+                        assertThat(r.granted()).isFalse();
+                    });
+            leave.countDown();
+            assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo("first");
+            assertThat(second.get(30, TimeUnit.SECONDS)).isEqualTo("second");
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void controlRawLocksInOppositeOrdersDoDeadlock() throws Exception {
+        LockKey one = LockKey.of(3001L);
+        LockKey two = LockKey.of(3002L);
+        CyclicBarrier bothHoldTheirFirst = new CyclicBarrier(2);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            Future<String> ab = threads.submit(() -> rawInOrder(one, two, bothHoldTheirFirst));
+            Future<String> ba = threads.submit(() -> rawInOrder(two, one, bothHoldTheirFirst));
+            assertThat(List.of(ab.get(60, TimeUnit.SECONDS), ba.get(60, TimeUnit.SECONDS)))
+                    .as("PostgreSQL breaks the deadlock by failing one side").containsExactlyInAnyOrder("ok", "40P01");
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private static String rawInOrder(LockKey first, LockKey second, CyclicBarrier barrier) throws Exception {
+        try (Connection c = SERVER.connect(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("SELECT pg_advisory_xact_lock(" + first.sqlArguments() + ")");
+            barrier.await(30, TimeUnit.SECONDS);
+            try {
+                st.execute("SELECT pg_advisory_xact_lock(" + second.sqlArguments() + ")");
+                c.commit();
+                return "ok";
+            } catch (SQLException e) {
+                c.rollback();
+                return e.getSQLState();
             }
-            return done;
-        });
-        CompletableFuture<Integer> backward = CompletableFuture.supplyAsync(() -> {
-            int done = 0;
-            for (int i = 0; i < rounds; i++) {
-                done += locks.withLocks(List.of(c3, b, a, b), Duration.ofSeconds(20), c -> 1);
-            }
-            return done;
-        });
-        assertThat(forward.get(60, TimeUnit.SECONDS)).isEqualTo(rounds);
-        assertThat(backward.get(60, TimeUnit.SECONDS)).isEqualTo(rounds);
+        }
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -81,8 +82,8 @@ public final class SoakCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Random seed (reported; default random)")
     Long seed;
 
-    @Option(names = "--verbose", description = "Stack traces on errors")
-    boolean verbose;
+    @ParentCommand
+    Main main;
 
     /** Created by picocli. */
     public SoakCommand() {
@@ -108,13 +109,13 @@ public final class SoakCommand implements Callable<Integer> {
             return 2;
         }
         try {
-            SoakReport report = new SoakRun(config, System.err).run();
+            SoakReport report = new SoakRun(config, main.context().err()).run();
             outWriter.print(report.render());
             outWriter.flush();
             return report.passed() ? 0 : 1;
         } catch (SoakSetupException e) {
             err.println("lockwarden soak: " + e.getMessage());
-            if (verbose) {
+            if (main.verbose) {
                 e.printStackTrace(err);
             }
             err.flush();
@@ -144,7 +145,7 @@ public final class SoakCommand implements Callable<Integer> {
         Duration timeout = parseDuration("--lock-timeout", lockTimeout);
         Set<Fault> faultSet = Fault.parseList(faults);
         SoakMode soakMode = SoakMode.parse(mode);
-        String pw = password != null ? password : System.getenv("PGPASSWORD");
+        String pw = password != null ? password : main.context().getenv("PGPASSWORD").orElse(null);
         Path dir = out != null ? out : Path.of("lockwarden-soak-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
         long s = seed != null ? seed : System.nanoTime();

@@ -37,9 +37,9 @@ public record PgBouncerView(List<PgBouncerServer> servers, List<Map<String, Stri
         return Optional.ofNullable(config.get(key));
     }
 
-    /** True when at least one pool runs in transaction or statement mode. */
+    /** True when at least one pool (other than the admin console's own) runs in transaction or statement mode. */
     public boolean anyPoolSharesConnections() {
-        return pools.stream().map(p -> p.get("pool_mode"))
+        return pools.stream().filter(p -> !"pgbouncer".equals(p.get("database"))).map(p -> p.get("pool_mode"))
                 .anyMatch(m -> "transaction".equals(m) || "statement".equals(m));
     }
 }

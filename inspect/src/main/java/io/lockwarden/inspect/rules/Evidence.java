@@ -38,7 +38,8 @@ final class Evidence {
     }
 
     static String labels(List<AdvisoryLockRow> rows) {
-        List<String> labels = rows.stream().map(AdvisoryLockRow::label).distinct().toList();
+        List<String> labels = rows.stream().sorted(java.util.Comparator.comparing(AdvisoryLockRow::key))
+                .map(AdvisoryLockRow::label).distinct().toList();
         String shown = labels.stream().limit(5).collect(Collectors.joining(", "));
         return labels.size() > 5 ? shown + ", … (" + labels.size() + " keys)" : shown;
     }

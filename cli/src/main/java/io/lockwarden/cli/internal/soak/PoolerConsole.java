@@ -26,7 +26,10 @@ final class PoolerConsole implements AutoCloseable {
     private final Properties props = new Properties();
     private final AtomicBoolean warned = new AtomicBoolean();
 
-    PoolerConsole(String poolerUrl, String user, String password) {
+    private final java.io.PrintStream notices;
+
+    PoolerConsole(String poolerUrl, String user, String password, java.io.PrintStream notices) {
+        this.notices = notices;
         this.url = poolerUrl.replaceFirst("(jdbc:postgresql://[^/?]+)/[^?]*(\\?.*)?$", "$1/pgbouncer")
                 + "?preferQueryMode=simple&assumeMinServerVersion=9.0";
         if (user != null) {
@@ -43,7 +46,7 @@ final class PoolerConsole implements AutoCloseable {
             st.execute("RECONNECT");
         } catch (SQLException e) {
             if (warned.compareAndSet(false, true)) {
-                System.err.println("lockwarden soak: pool-evict cannot RECONNECT on the pooler console ("
+                notices.println("lockwarden soak: pool-evict cannot RECONNECT on the pooler console ("
                         + e.getMessage() + "); only the client pool is evicted");
             }
         }

@@ -167,7 +167,7 @@ public final class SoakRun {
         String workerUrl = config.poolerUrl() != null ? config.poolerUrl() : config.url();
         pool = pool(workerUrl, config.workers(), namespace, config.poolerUrl() != null);
         if (config.poolerUrl() != null) {
-            pooler = new PoolerConsole(config.poolerUrl(), config.user(), config.password());
+            pooler = new PoolerConsole(config.poolerUrl(), config.user(), config.password(), progress);
         }
     }
 
