@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         description = "Find, fix and prevent stuck PostgreSQL advisory locks.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            ScanCommand.class,
         })
 public final class Main implements Runnable {
 
