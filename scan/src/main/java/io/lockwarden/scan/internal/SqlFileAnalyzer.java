@@ -73,7 +73,7 @@ public final class SqlFileAnalyzer {
         List<Unit> units = new ArrayList<>();
         units.add(new Unit(0, top.toString(), false));
         units.addAll(bodies);
-        boolean fileSetsTimeout = SqlText.setsTimeout(s);
+        boolean fileSetsTimeout = SqlText.setsTimeout(top) || bodies.stream().anyMatch(b -> SqlText.setsTimeout(b.text()));
         for (Unit u : units) {
             analyzeUnit(f, u, out, fileSetsTimeout);
         }
