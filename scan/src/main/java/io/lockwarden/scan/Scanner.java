@@ -188,10 +188,14 @@ public final class Scanner {
         }).filter(Objects::nonNull).collect(Collectors.toList());
 
         // Phase 2: Java analysis, including files that only reference another file's lock SQL constant.
-        Set<String> constantNames = Set.copyOf(constants.keySet());
+        Map<String, Set<String>> typesByField = new HashMap<>();
+        for (String q : constants.keySet()) {
+            int dot = q.indexOf('.');
+            typesByField.computeIfAbsent(q.substring(dot + 1), k -> new HashSet<>()).add(q.substring(0, dot));
+        }
         works.parallelStream().filter(w -> w.file.language() == Language.JAVA).forEach(w -> {
             try {
-                if (!w.javaCandidate && !constantNames.isEmpty() && JavaAnalyzer.referencesAny(w.file.text(), constantNames)) {
+                if (!w.javaCandidate && !typesByField.isEmpty() && JavaAnalyzer.referencesAny(w.file.text(), typesByField)) {
                     w.cu = JavaAnalyzer.parse(w.file, w.analysis);
                 }
                 if (w.cu != null) {

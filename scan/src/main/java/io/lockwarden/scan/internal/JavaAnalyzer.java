@@ -68,7 +68,7 @@ import java.util.regex.Pattern;
 public final class JavaAnalyzer {
     private static final ThreadLocal<JavaParser> PARSER = ThreadLocal.withInitial(() -> new JavaParser(
             new ParserConfiguration()
-                    .setLanguageLevel(ParserConfiguration.LanguageLevel.BLEEDING_EDGE)
+                    .setLanguageLevel(ParserConfiguration.LanguageLevel.RAW)
                     .setAttributeComments(false)));
 
     private static final Set<String> STRING_BUILDERS = Set.of("format", "formatted", "concat", "join",
@@ -172,12 +172,38 @@ public final class JavaAnalyzer {
         }
     }
 
-    /** The {@code Type.FIELD} names a file references, to decide whether it needs the global constants. */
-    public static boolean referencesAny(String text, Set<String> qualifiedConstants) {
-        for (String q : qualifiedConstants) {
-            if (text.contains(q) || text.contains(q.substring(q.indexOf('.') + 1))
-                    && text.contains(q.substring(0, q.indexOf('.')))) {
-                return true;
+    /**
+     * True when the file may reference one of the {@code Type.FIELD} constants: it contains a field name
+     * and, among its identifiers, the type that declares it. One pass over the text per candidate field.
+     */
+    public static boolean referencesAny(String text, Map<String, Set<String>> typesByField) {
+        Set<String> ids = null;
+        for (Map.Entry<String, Set<String>> e : typesByField.entrySet()) {
+            if (!text.contains(e.getKey())) {
+                continue;
+            }
+            if (ids == null) {
+                ids = new HashSet<>();
+                int n = text.length();
+                for (int i = 0; i < n; ) {
+                    if (Character.isJavaIdentifierStart(text.charAt(i))) {
+                        int j = i + 1;
+                        while (j < n && Character.isJavaIdentifierPart(text.charAt(j))) {
+                            j++;
+                        }
+                        ids.add(text.substring(i, j));
+                        i = j;
+                    } else {
+                        i++;
+                    }
+                }
+            }
+            if (ids.contains(e.getKey())) {
+                for (String type : e.getValue()) {
+                    if (ids.contains(type)) {
+                        return true;
+                    }
+                }
             }
         }
         return false;
