@@ -1,12 +1,20 @@
 package io.lockwarden.cli;
 
+import io.lockwarden.inspect.InspectionException;
+import java.io.PrintWriter;
+import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code lockwarden} command line. Exit codes: 0 clean, 1 findings, 2 bad usage or error.
  *
- * <p>Each subcommand is one class in this package, registered in {@code subcommands} below.
+ * <p>Each subcommand is one class in this package, registered in {@code subcommands} below. A
+ * subcommand reaches the streams and environment through {@code @ParentCommand Main main} and
+ * {@link #context()}. Errors are printed as one line on stderr (stack trace only with
+ * {@code --verbose}).
  */
 @Command(name = "lockwarden",
         mixinStandardHelpOptions = true,
@@ -14,9 +22,26 @@ import picocli.CommandLine.Command;
         description = "Find, fix and prevent stuck PostgreSQL advisory locks.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            DiagnoseCommand.class,
+            ReleaseCommand.class,
             ScanCommand.class,
         })
 public final class Main implements Runnable {
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Show stack traces of errors.")
+    boolean verbose;
+
+    private final CliContext context;
+
+    /** A root command running in the real process surroundings. */
+    public Main() {
+        this(CliContext.system());
+    }
+
+    /** A root command running in the given surroundings (tests pass captured streams and environment). */
+    public Main(CliContext context) {
+        this.context = context;
+    }
 
     /** Runs the command line and exits with its exit code. */
     public static void main(String[] args) {
@@ -25,12 +50,48 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns its exit code (for tests). Never throws. */
     public static int run(String... args) {
-        return new CommandLine(new Main()).execute(args);
+        return run(CliContext.system(), args);
+    }
+
+    /**
+     * Runs the command line in the given surroundings and returns its exit code: 0 clean, 1 findings,
+     * 2 bad usage or error. Never throws; errors go to {@code context.err()} as one line.
+     */
+    public static int run(CliContext context, String... args) {
+        boolean verbose = Arrays.asList(args).contains("--verbose");
+        CommandLine cl = new CommandLine(new Main(context));
+        cl.setOut(new PrintWriter(context.out(), true));
+        cl.setErr(new PrintWriter(context.err(), true));
+        cl.setParameterExceptionHandler((ex, a) -> {
+            String help = ex.getCommandLine().getCommandSpec().qualifiedName() + " --help";
+            context.err().println("lockwarden: " + oneLine(ex.getMessage()).replaceFirst("^Error: ", "")
+                    + " (see '" + help + "')");
+            return 2;
+        });
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            String message = ex instanceof CliException || ex instanceof InspectionException ? ex.getMessage()
+                    : ex.getClass().getSimpleName() + ": " + ex.getMessage() + " (run with --verbose for details)";
+            context.err().println("lockwarden: " + oneLine(message));
+            if (verbose) {
+                ex.printStackTrace(context.err());
+            }
+            return 2;
+        });
+        return cl.execute(args);
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "unknown error" : s.replaceAll("\\s*\\R\\s*", " ").trim();
+    }
+
+    /** The streams, environment and terminal this run uses. */
+    public CliContext context() {
+        return context;
     }
 
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        new CommandLine(this).usage(context.out());
     }
 
     /** Reports the version from the jar manifest. */

@@ -7,7 +7,7 @@ import io.lockwarden.scan.ScanResult;
 import io.lockwarden.scan.Scanner;
 import io.lockwarden.scan.Severity;
 import java.io.IOException;
-import java.io.PrintWriter;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,10 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code lockwarden scan PATH...}: static analysis for unsafe advisory lock code and pooler configs.
@@ -32,8 +31,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true)
 public final class ScanCommand implements Callable<Integer> {
 
-    @Spec
-    CommandSpec spec;
+    @ParentCommand
+    Main main;
 
     @Parameters(arity = "0..*", paramLabel = "PATH", description = "Files or directories to scan.")
     List<Path> paths = new ArrayList<>();
@@ -58,12 +57,9 @@ public final class ScanCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
     Integer threads;
 
-    @Option(names = "--verbose", description = "Print stack traces of unexpected errors.")
-    boolean verbose;
-
     @Override
     public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
+        PrintStream err = main.context().err();
         try {
             if (paths.isEmpty()) {
                 return usage(err, "no PATH given: run lockwarden scan PATH... with files or directories to scan");
@@ -104,7 +100,7 @@ public final class ScanCommand implements Callable<Integer> {
             if (output != null) {
                 Files.writeString(output, report, StandardCharsets.UTF_8);
             } else {
-                PrintWriter out = spec.commandLine().getOut();
+                PrintStream out = main.context().out();
                 out.print(report);
                 out.flush();
             }
@@ -114,14 +110,14 @@ public final class ScanCommand implements Callable<Integer> {
         } catch (IOException e) {
             return usage(err, "cannot write " + output + ": " + e.getClass().getSimpleName() + "; choose a writable path");
         } catch (RuntimeException e) {
-            if (verbose) {
+            if (main.verbose) {
                 e.printStackTrace(err);
             }
             return usage(err, "scan failed: " + e + " (rerun with --verbose for the stack trace)");
         }
     }
 
-    private static int usage(PrintWriter err, String message) {
+    private static int usage(PrintStream err, String message) {
         err.println("lockwarden scan: " + message);
         err.flush();
         return 2;

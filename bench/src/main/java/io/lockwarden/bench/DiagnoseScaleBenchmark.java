@@ -1,0 +1,124 @@
+package io.lockwarden.bench;
+
+import io.lockwarden.inspect.Finding;
+import io.lockwarden.inspect.Inspector;
+import io.lockwarden.inspect.Snapshot;
+import io.lockwarden.testkit.fixture.PostgresServer;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Scale run for {@code lockwarden diagnose}: a private PostgreSQL with 500 sessions holding 25,000,
+ * 50,000 and then 100,000 advisory locks; at each size, times a full diagnosis (snapshot + all rules)
+ * against a bare {@code SELECT * FROM pg_locks WHERE locktype = 'advisory'} read to the last column,
+ * both over the same open connection, alternating, several repetitions. Prints medians and the ratio.
+ *
+ * <p>Run: {@code mvn -q -pl bench -am package -DskipTests -Pdiagnose-scale} (or {@code exec:java} with
+ * this main class). Arguments: {@code [sessions] [repetitions]}, default 500 and 15. Not thread-safe;
+ * a program, not a library.
+ */
+public final class DiagnoseScaleBenchmark {
+    private static final int[] LOCKS_PER_SESSION_STEPS = {50, 100, 200};
+
+    private DiagnoseScaleBenchmark() {
+    }
+
+    /** Runs the benchmark and prints a table. @throws Exception when the server cannot be set up */
+    public static void main(String[] args) throws Exception {
+        int sessions = args.length > 0 ? Integer.parseInt(args[0]) : 500;
+        int reps = args.length > 1 ? Integer.parseInt(args[1]) : 15;
+        try (PostgresServer server = PostgresServer.builder()
+                .setting("max_connections", String.valueOf(sessions + 100))
+                .setting("max_locks_per_transaction", "512")
+                .start()) {
+            List<Connection> holders = new ArrayList<>();
+            try {
+                for (int i = 0; i < sessions; i++) {
+                    holders.add(server.connect("bench-holder-" + i));
+                }
+                Inspector inspector = Inspector.builder(server.dataSource()).statements(false).build();
+                System.out.printf(Locale.ROOT, "PostgreSQL %d, %d sessions, %d repetitions (medians, ms)%n",
+                        server.majorVersion(), sessions, reps);
+                System.out.printf(Locale.ROOT, "%10s %12s %12s %12s %12s %8s%n", "locks", "bare read", "snapshot",
+                        "findings", "diagnose", "ratio");
+                int held = 0;
+                try (Connection reader = server.connect("bench-reader")) {
+                    for (int perSession : LOCKS_PER_SESSION_STEPS) {
+                        for (int i = 0; i < sessions; i++) {
+                            try (Statement st = holders.get(i).createStatement()) {
+                                st.execute("SELECT count(pg_advisory_lock(" + i + "::bigint * 1000000 + k)) "
+                                        + "FROM generate_series(" + held + ", " + (perSession - 1) + ") k");
+                            }
+                        }
+                        held = perSession;
+                        measure(inspector, reader, sessions * perSession, reps);
+                    }
+                }
+            } finally {
+                for (Connection c : holders) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    private static void measure(Inspector inspector, Connection reader, int expected, int reps) throws SQLException {
+        int warmup = 10;
+        double[] bare = new double[reps];
+        double[] snap = new double[reps];
+        double[] rules = new double[reps];
+        double[] total = new double[reps];
+        for (int i = -warmup; i < reps; i++) {
+            long t0 = System.nanoTime();
+            int rows = bareRead(reader);
+            long t1 = System.nanoTime();
+            Snapshot s = inspector.snapshot(reader);
+            long t2 = System.nanoTime();
+            List<Finding> findings = inspector.findings(s);
+            long t3 = System.nanoTime();
+            if (rows != expected || s.locks().size() != expected || findings.isEmpty()) {
+                throw new IllegalStateException("expected " + expected + " locks, bare read saw " + rows
+                        + ", snapshot saw " + s.locks().size());
+            }
+            if (i >= 0) {
+                bare[i] = (t1 - t0) / 1e6;
+                snap[i] = (t2 - t1) / 1e6;
+                rules[i] = (t3 - t2) / 1e6;
+                total[i] = (t3 - t1) / 1e6;
+            }
+        }
+        double b = median(bare);
+        double d = median(total);
+        System.out.printf(Locale.ROOT, "%10d %12.1f %12.1f %12.1f %12.1f %7.2fx%n", expected, b, median(snap),
+                median(rules), d, d / b);
+    }
+
+    private static int bareRead(Connection c) throws SQLException {
+        int rows = 0;
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT * FROM pg_locks WHERE locktype = 'advisory'")) {
+            ResultSetMetaData md = rs.getMetaData();
+            int n = md.getColumnCount();
+            while (rs.next()) {
+                for (int i = 1; i <= n; i++) {
+                    rs.getObject(i);
+                }
+                rows++;
+            }
+        }
+        return rows;
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+}

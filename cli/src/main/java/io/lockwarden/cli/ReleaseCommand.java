@@ -1,0 +1,269 @@
+package io.lockwarden.cli;
+
+import io.lockwarden.inspect.AdvisoryLockRow;
+import io.lockwarden.inspect.Inspector;
+import io.lockwarden.inspect.SessionInfo;
+import io.lockwarden.inspect.Snapshot;
+import io.lockwarden.inspect.TerminationVerdict;
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.postgresql.ds.PGSimpleDataSource;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code lockwarden release}: shows what each chosen session is doing and what terminating it would
+ * cost, refuses the unsafe ones unless {@code --force}, asks for confirmation on a terminal unless
+ * {@code --yes}, terminates with {@code pg_terminate_backend}, and re-reads {@code pg_locks} to show
+ * what was released. Exit 0 when every chosen session was ended and its locks are gone, 1 when some
+ * were refused, declined or still hold locks, 2 on error.
+ */
+@Command(name = "release", mixinStandardHelpOptions = true,
+        description = {"End the sessions that hold stuck advisory locks, safely.",
+            "Sessions with uncommitted writes, running queries, non-client backends and this",
+            "session itself are refused unless --force; asks on a terminal unless --yes."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:all chosen sessions ended and their locks are gone (or nothing to do)",
+            "1:some sessions refused, not confirmed, or still holding locks", "2:bad input or error"})
+final class ReleaseCommand implements Callable<Integer> {
+
+    private static final String SIGNAL_HELP = "terminating another role's session needs superuser or membership in "
+            + "pg_signal_backend (GRANT pg_signal_backend TO %s), and only a superuser may end a superuser's session";
+
+    @ParentCommand
+    Main main;
+
+    @Mixin
+    ServerOptions server;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Selection selection;
+
+    /** Which sessions to end: by pid, or every idle holder older than a duration. */
+    static final class Selection {
+        @Option(names = "--pid", paramLabel = "PID", required = true,
+                description = "Backend pid to terminate; repeatable.")
+        List<Integer> pids;
+
+        @Option(names = "--idle-holders-older-than", paramLabel = "DURATION", required = true,
+                converter = DurationConverter.class,
+                description = "Every session holding advisory locks while idle or idle in transaction for at least this long.")
+        Duration idleOlderThan;
+    }
+
+    @Option(names = "--dry-run", description = "Show the plan; terminate nothing.")
+    boolean dryRun;
+
+    @Option(names = "--yes", description = "Do not ask for confirmation (required when not on a terminal).")
+    boolean yes;
+
+    @Option(names = "--force", description = "Also terminate sessions judged unsafe (uncommitted writes lost, "
+            + "running query cancelled).")
+    boolean force;
+
+    @Option(names = "--namespace", paramLabel = "NAME", description = "Namespace of named keys to decode; repeatable.")
+    List<String> namespaces = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        CliContext ctx = main.context();
+        PrintStream out = ctx.out();
+        PGSimpleDataSource ds = new DatabaseLogin(ctx, server.url).server();
+        Inspector.Builder builder = Inspector.builder(ds).statements(false);
+        namespaces.forEach(builder::namespace);
+        Inspector inspector = builder.build();
+        Snapshot before = inspector.snapshot();
+        Map<Integer, List<AdvisoryLockRow>> byPid = before.locksByPid();
+
+        Set<Integer> targets = new LinkedHashSet<>();
+        if (selection.pids != null) {
+            for (int pid : selection.pids) {
+                if (!byPid.containsKey(pid)) {
+                    throw new CliException(exists(ds, pid)
+                            ? "session " + pid + " holds no advisory lock and waits for none: nothing to release "
+                            + "(run lockwarden diagnose to list the holders)"
+                            : "no session with pid " + pid + " on " + DatabaseLogin.target(ds)
+                            + " (it may have ended already): run lockwarden diagnose to list the holders");
+                }
+                targets.add(pid);
+            }
+        } else {
+            for (SessionInfo s : before.sessions()) {
+                boolean holds = byPid.getOrDefault(s.pid(), List.of()).stream().anyMatch(AdvisoryLockRow::granted);
+                boolean idle = s.idle() || s.idleInTransaction();
+                if (holds && idle && s.inStateFor(before.takenAt()).orElse(Duration.ZERO)
+                        .compareTo(selection.idleOlderThan) >= 0) {
+                    targets.add(s.pid());
+                }
+            }
+            if (targets.isEmpty()) {
+                out.println("No session holds advisory locks while idle for " + TextReport.duration(selection.idleOlderThan)
+                        + " or longer: nothing to release.");
+                return 0;
+            }
+        }
+
+        List<Integer> chosen = new ArrayList<>();
+        int refused = 0;
+        for (int pid : targets) {
+            List<AdvisoryLockRow> rows = byPid.get(pid);
+            describe(out, before, pid, rows);
+            TerminationVerdict v = before.terminationVerdict(pid);
+            if (v.safe()) {
+                out.println("  -> will terminate: safe (no uncommitted writes, not running a query)");
+                chosen.add(pid);
+            } else if (force) {
+                out.println("  -> will terminate despite the risk (--force): " + v.risk());
+                chosen.add(pid);
+            } else {
+                out.println("  -> REFUSED: it " + v.risk() + " (use --force to terminate anyway)");
+                refused++;
+            }
+        }
+        if (chosen.isEmpty()) {
+            out.println("Nothing terminated.");
+            return refused > 0 ? 1 : 0;
+        }
+        String list = chosen.stream().map(String::valueOf).collect(Collectors.joining(", "));
+        if (dryRun) {
+            out.println("Dry run: would terminate " + chosen.size() + " session(s): " + list + ". Nothing terminated.");
+            return refused > 0 ? 1 : 0;
+        }
+        checkPrivilege(before, chosen);
+        if (!yes) {
+            if (!ctx.interactive()) {
+                throw new CliException("not on a terminal, so cannot ask for confirmation: pass --yes to terminate "
+                        + list + ", or --dry-run to only show the plan");
+            }
+            out.flush();
+            if (!ctx.confirm("Terminate " + chosen.size() + " session(s) (" + list + ")?")) {
+                out.println("Aborted: nothing terminated.");
+                return 1;
+            }
+        }
+        terminate(ds, before, chosen);
+
+        Snapshot after = inspector.snapshot();
+        boolean remaining = false;
+        for (int pid : chosen) {
+            List<AdvisoryLockRow> was = byPid.get(pid).stream().filter(AdvisoryLockRow::granted).toList();
+            List<AdvisoryLockRow> still = after.locks().stream().filter(l -> l.pid() == pid).toList();
+            if (still.isEmpty()) {
+                out.println("Released pid " + pid + ": " + was.size() + " lock(s) gone from pg_locks"
+                        + (was.isEmpty() ? "" : " (" + labels(was) + ")") + ".");
+            } else {
+                remaining = true;
+                out.println("pid " + pid + " still has " + still.size() + " lock row(s) in pg_locks (" + labels(still)
+                        + "): it may still be exiting; run lockwarden diagnose again.");
+            }
+        }
+        return refused > 0 || remaining ? 1 : 0;
+    }
+
+    private static void describe(PrintStream out, Snapshot s, int pid, List<AdvisoryLockRow> rows) {
+        SessionInfo si = s.session(pid).orElse(null);
+        StringBuilder b = new StringBuilder("pid ").append(pid);
+        if (si != null) {
+            if (si.applicationName() != null && !si.applicationName().isEmpty()) {
+                b.append("  app '").append(si.applicationName()).append("'");
+            }
+            if (si.user() != null) {
+                b.append("  user ").append(si.user());
+            }
+            b.append("  state ").append(si.state() == null ? "(hidden)" : si.state());
+            si.inStateFor(s.takenAt()).ifPresent(d -> b.append(" for ").append(TextReport.duration(d)));
+            if (si.clientAddr() != null) {
+                b.append("  client ").append(si.clientAddr());
+            }
+        }
+        out.println(b);
+        List<AdvisoryLockRow> held = rows.stream().filter(AdvisoryLockRow::granted).toList();
+        List<AdvisoryLockRow> awaited = rows.stream().filter(l -> !l.granted()).toList();
+        if (!held.isEmpty()) {
+            out.println("  holds " + held.size() + " advisory lock(s): " + labels(held));
+        }
+        if (!awaited.isEmpty()) {
+            out.println("  waits for: " + labels(awaited));
+        }
+        if (si != null && si.query() != null) {
+            String q = si.query().replaceAll("\\s+", " ").trim();
+            out.println("  " + (si.active() ? "running" : "last query") + ": " + (q.length() > 120 ? q.substring(0, 119)
+                    + "…" : q));
+        }
+        if (si != null && si.xactStart() != null) {
+            out.println("  open transaction since " + si.xactStart() + (si.hasUncommittedWrites()
+                    ? ", with uncommitted writes (backend_xid " + si.backendXid() + ") that termination rolls back"
+                    : ", no writes"));
+        }
+    }
+
+    private static String labels(List<AdvisoryLockRow> rows) {
+        List<String> l = rows.stream().sorted(java.util.Comparator.comparing(AdvisoryLockRow::key))
+                .map(AdvisoryLockRow::label).distinct().toList();
+        String shown = l.stream().limit(10).collect(Collectors.joining(", "));
+        return l.size() > 10 ? shown + ", … (" + l.size() + " keys)" : shown;
+    }
+
+    private static void checkPrivilege(Snapshot s, List<Integer> chosen) {
+        if (s.visibility().canSignalBackends()) {
+            return;
+        }
+        String role = s.visibility().role();
+        for (int pid : chosen) {
+            String owner = s.session(pid).map(SessionInfo::user).orElse(null);
+            if (owner != null && !owner.equals(role)) {
+                throw new CliException("role '" + role + "' may not terminate pid " + pid + " (owned by role '" + owner
+                        + "'): " + String.format(SIGNAL_HELP, role) + "; nothing was terminated");
+            }
+        }
+    }
+
+    private static void terminate(PGSimpleDataSource ds, Snapshot s, List<Integer> chosen) {
+        List<Integer> done = new ArrayList<>();
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(?, 5000)")) {
+            for (int pid : chosen) {
+                ps.setInt(1, pid);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                }
+                done.add(pid);
+            }
+        } catch (SQLException e) {
+            String sofar = done.isEmpty() ? "nothing was terminated" : "terminated so far: " + done;
+            if ("42501".equals(e.getSQLState())) {
+                int pid = chosen.get(done.size());
+                throw new CliException("permission denied to terminate pid " + pid + ": "
+                        + String.format(SIGNAL_HELP, s.visibility().role()) + "; " + sofar, e);
+            }
+            throw new CliException("terminating failed (" + e.getMessage().lines().findFirst().orElse("") + "); "
+                    + sofar, e);
+        }
+    }
+
+    private static boolean exists(PGSimpleDataSource ds, int pid) {
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_stat_activity WHERE pid = ?")) {
+            ps.setInt(1, pid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new CliException("cannot check pid " + pid + " (" + e.getMessage() + ")", e);
+        }
+    }
+}

@@ -1,0 +1,827 @@
+package io.lockwarden;
+
+import io.lockwarden.internal.GuardedDataSource;
+import io.lockwarden.internal.HeldLock;
+import io.lockwarden.internal.LockReporter;
+import io.lockwarden.internal.LockStatements;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+
+/**
+ * The entry point: PostgreSQL advisory locks that cannot outlive the work they protect.
+ *
+ * <pre>{@code
+ * AdvisoryLocks locks = AdvisoryLocks.using(dataSource);
+ * Invoice invoice = locks.withLock(LockKey.named("billing", "invoice-42"), Duration.ofSeconds(5),
+ *         connection -> issueInvoice(connection, 42));
+ * }</pre>
+ *
+ * <h2>Scopes, from safest to most demanding</h2>
+ * <ul>
+ *   <li><b>Transaction scope</b> (the default path): {@link #withLock}, {@link #tryWithLock},
+ *       {@link #withLocks}, {@link #withSharedLock}. The work runs in a transaction that first takes
+ *       {@code pg_advisory_xact_lock}; the lock ends with the transaction, so it cannot leak, not even
+ *       through a transaction-pooling proxy. The wait is bounded by the server ({@code lock_timeout},
+ *       set only for the lock statement), and taking the lock with its timeout costs exactly one round
+ *       trip. Commit on success; rollback on any exception or error; autocommit restored; connection
+ *       closed (returned to its pool).</li>
+ *   <li><b>A transaction you own</b> (e.g. managed by Spring): {@link #lockInTransaction},
+ *       {@link #tryLockInTransaction}. Refused with {@link UnsafeLockUsageException} on an autocommit
+ *       connection, where the lock would end with the statement.</li>
+ *   <li><b>Session scope</b>: {@link #acquire}, {@link #tryAcquire} return a {@link SessionLock} for
+ *       try-with-resources, on a dedicated connection kept out of the pool while held.</li>
+ *   <li><b>Long-held</b> (leader election): {@link #holdLeader}, {@link #tryHoldLeader} return a
+ *       {@link LeaderLock} with a heartbeat and a lost-lock callback.</li>
+ * </ul>
+ * Shared (read) locks: the {@link LockMode} overloads, or {@link #withSharedLock}. Safety net for
+ * pools: {@link #guard(DataSource)}.
+ *
+ * <h2>Failures</h2>
+ * All unchecked: {@link LockTimeoutException} (server {@code lock_timeout}, SQLSTATE 55P03),
+ * {@link LockNotAvailableException}, {@link LockInterruptedException}, {@link LockLostException},
+ * {@link UnsafeLockUsageException}, {@link LockDatabaseException} (a driver {@code SQLException},
+ * wrapped), {@link LockedWorkException} (a checked exception from the work, wrapped). Bad arguments
+ * (null key or work, negative or zero timeout, a DataSource that is not PostgreSQL, found on first use)
+ * throw {@link IllegalArgumentException} at the call site.
+ *
+ * <h2>Observability</h2>
+ * Every acquire, release and failure is logged to SLF4J logger {@code io.lockwarden.AdvisoryLocks}
+ * with the key (its name when known), backend pid, wait and hold time: DEBUG for normal events, WARN
+ * for problems; and passed to the {@link LockListener} set on the {@link Builder}.
+ *
+ * <p>Thread-safe: one instance per DataSource, shared by the whole application.
+ */
+public final class AdvisoryLocks {
+    /** The default lock wait when none is given: 30 seconds. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    /** The default heartbeat interval of leader locks: 5 seconds. */
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(5);
+
+    private final DataSource dataSource;
+    private final Duration defaultTimeout;
+    private final Duration heartbeat;
+    private final LockReporter reporter;
+    private volatile boolean verifiedPostgres;
+
+    private AdvisoryLocks(Builder b) {
+        this.dataSource = b.dataSource;
+        this.defaultTimeout = b.defaultTimeout;
+        this.heartbeat = b.heartbeat;
+        this.reporter = new LockReporter(b.listener, b.clock);
+    }
+
+    /**
+     * Locks on a DataSource with the defaults (30 s timeout, no listener, system clock, 5 s heartbeat).
+     *
+     * @param dataSource a PostgreSQL DataSource, pooled or not (checked on first use)
+     * @return the thread-safe entry point
+     * @throws IllegalArgumentException when dataSource is null
+     */
+    public static AdvisoryLocks using(DataSource dataSource) {
+        return builder(dataSource).build();
+    }
+
+    /**
+     * A builder for locks on a DataSource.
+     *
+     * @param dataSource a PostgreSQL DataSource, pooled or not (checked on first use)
+     * @return a builder with the defaults
+     * @throws IllegalArgumentException when dataSource is null
+     */
+    public static Builder builder(DataSource dataSource) {
+        return new Builder(dataSource);
+    }
+
+    /**
+     * Wraps a connection pool so that, whenever a connection goes back to the pool, every session
+     * lock taken on it through Lockwarden ({@link #acquireOn}, {@link #tryAcquireOn}) and still held
+     * is released and reported at WARN (with where it was acquired) and to the lock's listener. Use
+     * the returned DataSource everywhere the application took the pool. Costs nothing for connections
+     * without such locks. Locks taken with raw SQL are not seen (the {@code scan} module finds those).
+     *
+     * @param pool any DataSource, typically HikariCP's
+     * @return a DataSource handing out guarded connections; thread-safe when the pool is
+     * @throws IllegalArgumentException when pool is null
+     */
+    public static DataSource guard(DataSource pool) {
+        if (pool == null) {
+            throw new IllegalArgumentException("pool must not be null: pass the DataSource the application "
+                    + "borrows connections from (e.g. a HikariDataSource)");
+        }
+        return pool instanceof GuardedDataSource ? pool : new GuardedDataSource(pool);
+    }
+
+    /** The timeout used by methods that take none. */
+    public Duration defaultTimeout() {
+        return defaultTimeout;
+    }
+
+    /** The heartbeat interval of leader locks. */
+    public Duration heartbeat() {
+        return heartbeat;
+    }
+
+    // ---------------------------------------------------------------- transaction scope
+
+    /**
+     * Runs {@code work} in a transaction holding the exclusive transaction-level lock on {@code key},
+     * waiting up to the {@linkplain #defaultTimeout() default timeout}. See {@link #withLock(LockKey, LockMode, Duration, SqlWork)}.
+     */
+    public <T> T withLock(LockKey key, SqlWork<T> work) {
+        return withLock(key, LockMode.EXCLUSIVE, defaultTimeout, work);
+    }
+
+    /**
+     * Runs {@code work} in a transaction holding the exclusive transaction-level lock on {@code key},
+     * waiting up to {@code timeout}. See {@link #withLock(LockKey, LockMode, Duration, SqlWork)}.
+     */
+    public <T> T withLock(LockKey key, Duration timeout, SqlWork<T> work) {
+        return withLock(key, LockMode.EXCLUSIVE, timeout, work);
+    }
+
+    /** Like {@link #withLock(LockKey, SqlWork)} with a shared lock (many shared holders coexist). */
+    public <T> T withSharedLock(LockKey key, SqlWork<T> work) {
+        return withLock(key, LockMode.SHARED, defaultTimeout, work);
+    }
+
+    /** Like {@link #withLock(LockKey, Duration, SqlWork)} with a shared lock. */
+    public <T> T withSharedLock(LockKey key, Duration timeout, SqlWork<T> work) {
+        return withLock(key, LockMode.SHARED, timeout, work);
+    }
+
+    /**
+     * Runs {@code work} in its own transaction that first takes the transaction-level lock on
+     * {@code key} ({@code pg_advisory_xact_lock[_shared]}) with a server-side {@code lock_timeout} of
+     * {@code timeout}, in one round trip. Commits when the work returns, rolls back when it throws
+     * anything; then restores the connection's autocommit and closes it. The lock ends with the
+     * transaction. The work must not commit, roll back or close the connection.
+     *
+     * @param <T>     the work's result type
+     * @param key     the lock
+     * @param mode    exclusive or shared
+     * @param timeout the longest wait for the lock, enforced by the server
+     * @param work    what to run under the lock, inside its transaction
+     * @return what the work returned
+     * @throws LockTimeoutException      when the lock was not granted within {@code timeout} (the message names the holder)
+     * @throws LockInterruptedException  when the thread was interrupted while waiting
+     * @throws LockDatabaseException     when the driver failed (connecting, locking or committing)
+     * @throws LockedWorkException       when the work threw a checked exception (unchecked ones and
+     *                                   errors are rethrown as they are)
+     * @throws IllegalArgumentException  for a null key, mode or work, a timeout that is not positive,
+     *                                   or a DataSource that is not PostgreSQL
+     */
+    public <T> T withLock(LockKey key, LockMode mode, Duration timeout, SqlWork<T> work) {
+        requireKey(key);
+        @SuppressWarnings("unchecked")
+        T result = (T) inTransaction(List.of(key), requireMode(mode), requireTimeout(timeout), requireWork(work));
+        return result;
+    }
+
+    /**
+     * Runs {@code work} under the exclusive transaction-level lock on {@code key} only if it is free
+     * right now ({@code pg_try_advisory_xact_lock}, one round trip); otherwise does nothing.
+     *
+     * @param <T>  the work's result type
+     * @param key  the lock
+     * @param work what to run under the lock, inside its transaction
+     * @return the work's result, or empty when the lock was busy (a work returning null also gives empty)
+     * @throws LockDatabaseException    when the driver failed
+     * @throws LockedWorkException      when the work threw a checked exception
+     * @throws IllegalArgumentException for a null key or work, or a DataSource that is not PostgreSQL
+     */
+    public <T> Optional<T> tryWithLock(LockKey key, SqlWork<T> work) {
+        return tryWithLock(key, LockMode.EXCLUSIVE, work);
+    }
+
+    /** Like {@link #tryWithLock(LockKey, SqlWork)} in the given mode. */
+    public <T> Optional<T> tryWithLock(LockKey key, LockMode mode, SqlWork<T> work) {
+        requireKey(key);
+        Object result = inTransaction(List.of(key), requireMode(mode), null, requireWork(work));
+        @SuppressWarnings("unchecked")
+        Optional<T> typed = result == NOT_ACQUIRED ? Optional.empty() : Optional.ofNullable((T) result);
+        return typed;
+    }
+
+    /**
+     * Runs {@code work} in a transaction holding exclusive transaction-level locks on all
+     * {@code keys}, taken in one deterministic order (the natural order of {@link LockKey}, duplicates
+     * removed) in a single statement, so that two callers locking overlapping sets in different orders
+     * never deadlock. {@code timeout} bounds the wait for each key.
+     *
+     * @param <T>     the work's result type
+     * @param keys    the locks; order and duplicates do not matter
+     * @param timeout the longest wait for each lock, enforced by the server
+     * @param work    what to run under the locks, inside their transaction
+     * @return what the work returned
+     * @throws IllegalArgumentException when keys is null, empty or contains null
+     * @see #withLock(LockKey, LockMode, Duration, SqlWork) for the other failures
+     */
+    public <T> T withLocks(Collection<LockKey> keys, Duration timeout, SqlWork<T> work) {
+        return withLocks(keys, LockMode.EXCLUSIVE, timeout, work);
+    }
+
+    /** Like {@link #withLocks(Collection, Duration, SqlWork)} in the given mode. */
+    public <T> T withLocks(Collection<LockKey> keys, LockMode mode, Duration timeout, SqlWork<T> work) {
+        if (keys == null || keys.isEmpty()) {
+            throw new IllegalArgumentException("keys must not be null or empty: pass the LockKeys the work needs");
+        }
+        for (LockKey key : keys) {
+            requireKey(key);
+        }
+        List<LockKey> ordered = new ArrayList<>(new TreeSet<>(keys));
+        @SuppressWarnings("unchecked")
+        T result = (T) inTransaction(ordered, requireMode(mode), requireTimeout(timeout), requireWork(work));
+        return result;
+    }
+
+    // ---------------------------------------------------------------- caller-owned transaction
+
+    /**
+     * Takes the exclusive transaction-level lock on {@code key} in the caller's open transaction,
+     * waiting up to {@code timeout} (one round trip; the transaction's own {@code lock_timeout} is left
+     * as it was). The lock ends when the caller commits or rolls back.
+     *
+     * @param connection the caller's connection, with autocommit off and a transaction in progress
+     * @param key        the lock
+     * @param timeout    the longest wait, enforced by the server
+     * @throws UnsafeLockUsageException when the connection is in autocommit mode (the lock would end
+     *                                  with this one statement and protect nothing)
+     * @throws LockTimeoutException     when not granted within timeout; the caller's transaction is
+     *                                  then aborted and must be rolled back
+     * @throws LockInterruptedException when the thread was interrupted while waiting
+     * @throws LockDatabaseException    when the driver failed
+     * @throws IllegalArgumentException for null arguments, a non-positive timeout, or a connection
+     *                                  that is not PostgreSQL
+     */
+    public void lockInTransaction(Connection connection, LockKey key, Duration timeout) {
+        lockInTransaction(connection, key, LockMode.EXCLUSIVE, timeout);
+    }
+
+    /** Like {@link #lockInTransaction(Connection, LockKey, Duration)} in the given mode. */
+    public void lockInTransaction(Connection connection, LockKey key, LockMode mode, Duration timeout) {
+        requireKey(key);
+        requireMode(mode);
+        requireTimeout(timeout);
+        requireOwnTransaction(connection, key);
+        Instant start = reporter.now();
+        try {
+            int pid = LockStatements.lock(connection, List.of(key), mode, true, timeout);
+            reporter.acquired(new LockEvent(key, LockScope.TRANSACTION, mode, pid, reporter.since(start), Duration.ZERO));
+        } catch (SQLException e) {
+            LockwardenException failure = LockStatements.translate(e, List.of(key), timeout, List.of());
+            reporter.failed(event(key, mode, LockScope.TRANSACTION, start), failure, false);
+            throw failure;
+        } catch (LockwardenException e) {
+            reporter.failed(event(key, mode, LockScope.TRANSACTION, start), e, false);
+            throw e;
+        }
+    }
+
+    /**
+     * Takes the exclusive transaction-level lock on {@code key} in the caller's open transaction if it
+     * is free right now (one round trip).
+     *
+     * @param connection the caller's connection, with autocommit off
+     * @param key        the lock
+     * @return true when acquired (held until the caller's transaction ends), false when busy
+     * @throws UnsafeLockUsageException when the connection is in autocommit mode
+     * @throws LockDatabaseException    when the driver failed
+     * @throws IllegalArgumentException for null arguments or a connection that is not PostgreSQL
+     */
+    public boolean tryLockInTransaction(Connection connection, LockKey key) {
+        return tryLockInTransaction(connection, key, LockMode.EXCLUSIVE);
+    }
+
+    /** Like {@link #tryLockInTransaction(Connection, LockKey)} in the given mode. */
+    public boolean tryLockInTransaction(Connection connection, LockKey key, LockMode mode) {
+        requireKey(key);
+        requireMode(mode);
+        requireOwnTransaction(connection, key);
+        Instant start = reporter.now();
+        try {
+            int pid = LockStatements.tryLock(connection, key, mode, true);
+            if (pid == 0) {
+                reporter.failed(event(key, mode, LockScope.TRANSACTION, start), busy(key), true);
+                return false;
+            }
+            reporter.acquired(new LockEvent(key, LockScope.TRANSACTION, mode, pid, reporter.since(start), Duration.ZERO));
+            return true;
+        } catch (SQLException e) {
+            LockwardenException failure = LockStatements.database(List.of(key), "trying advisory lock " + key, e);
+            reporter.failed(event(key, mode, LockScope.TRANSACTION, start), failure, false);
+            throw failure;
+        }
+    }
+
+    // ---------------------------------------------------------------- session scope
+
+    /** Acquires an exclusive session lock, waiting up to the default timeout. See {@link #acquire(LockKey, LockMode, Duration)}. */
+    public SessionLock acquire(LockKey key) {
+        return acquire(key, LockMode.EXCLUSIVE, defaultTimeout);
+    }
+
+    /** Acquires an exclusive session lock, waiting up to {@code timeout}. See {@link #acquire(LockKey, LockMode, Duration)}. */
+    public SessionLock acquire(LockKey key, Duration timeout) {
+        return acquire(key, LockMode.EXCLUSIVE, timeout);
+    }
+
+    /**
+     * Acquires a session-level lock ({@code pg_advisory_lock[_shared]}, one round trip with a
+     * server-side {@code lock_timeout}) on a connection taken from the DataSource and kept for the
+     * lock alone until {@link SessionLock#close()}. Prefer {@link #withLock} unless the lock must span
+     * several transactions.
+     *
+     * @param key     the lock
+     * @param mode    exclusive or shared
+     * @param timeout the longest wait, enforced by the server
+     * @return the held lock; close it in try-with-resources
+     * @throws LockTimeoutException     when not granted within timeout
+     * @throws LockInterruptedException when the thread was interrupted while waiting
+     * @throws LockDatabaseException    when the driver failed
+     * @throws IllegalArgumentException for null arguments, a non-positive timeout or a DataSource that
+     *                                  is not PostgreSQL
+     */
+    public SessionLock acquire(LockKey key, LockMode mode, Duration timeout) {
+        requireKey(key);
+        return new SessionLock(acquireDedicated(key, requireMode(mode), requireTimeout(timeout), LockScope.SESSION));
+    }
+
+    /** Acquires an exclusive session lock if it is free right now; empty when busy. See {@link #acquire(LockKey, LockMode, Duration)}. */
+    public Optional<SessionLock> tryAcquire(LockKey key) {
+        return tryAcquire(key, LockMode.EXCLUSIVE);
+    }
+
+    /** Acquires a session lock in the given mode if it is free right now; empty when busy. */
+    public Optional<SessionLock> tryAcquire(LockKey key, LockMode mode) {
+        requireKey(key);
+        HeldLock held = acquireDedicated(key, requireMode(mode), null, LockScope.SESSION);
+        return held == null ? Optional.empty() : Optional.of(new SessionLock(held));
+    }
+
+    /**
+     * Acquires an exclusive session lock on a connection the caller owns (for code that needs the
+     * lock on its own connection across several transactions). {@link SessionLock#close()} unlocks
+     * but leaves the connection open. If the connection comes from a pool wrapped with
+     * {@link #guard(DataSource)}, returning it to the pool while the lock is held releases and reports
+     * the lock. Unlike {@link #acquire}, a garbage-collected handle is released on the caller's
+     * connection from Lockwarden's cleaner thread, concurrently with whatever the caller does there.
+     *
+     * @throws LockTimeoutException     when not granted within timeout (if the connection was inside a
+     *                                  transaction, that transaction is aborted and must be rolled back)
+     * @throws LockInterruptedException when the thread was interrupted while waiting
+     * @throws LockDatabaseException    when the driver failed
+     * @throws IllegalArgumentException for null arguments, a non-positive timeout or a connection that
+     *                                  is not PostgreSQL
+     */
+    public SessionLock acquireOn(Connection connection, LockKey key, Duration timeout) {
+        requireKey(key);
+        requireTimeout(timeout);
+        requireConnection(connection);
+        Instant start = reporter.now();
+        try {
+            int pid = LockStatements.lock(connection, List.of(key), LockMode.EXCLUSIVE, false, timeout);
+            return new SessionLock(new HeldLock(connection, false, false, key, LockMode.EXCLUSIVE, LockScope.SESSION,
+                    pid, reporter.since(start), reporter));
+        } catch (SQLException e) {
+            throw failed(key, LockMode.EXCLUSIVE, LockScope.SESSION, start,
+                    LockStatements.translate(e, List.of(key), timeout, List.of()));
+        } catch (LockwardenException e) {
+            throw failed(key, LockMode.EXCLUSIVE, LockScope.SESSION, start, e);
+        }
+    }
+
+    /** Like {@link #acquireOn} without waiting; empty when the lock is busy. */
+    public Optional<SessionLock> tryAcquireOn(Connection connection, LockKey key) {
+        requireKey(key);
+        requireConnection(connection);
+        Instant start = reporter.now();
+        try {
+            int pid = LockStatements.tryLock(connection, key, LockMode.EXCLUSIVE, false);
+            if (pid == 0) {
+                reporter.failed(event(key, LockMode.EXCLUSIVE, LockScope.SESSION, start), busy(key), true);
+                return Optional.empty();
+            }
+            return Optional.of(new SessionLock(new HeldLock(connection, false, false, key, LockMode.EXCLUSIVE,
+                    LockScope.SESSION, pid, reporter.since(start), reporter)));
+        } catch (SQLException e) {
+            throw failed(key, LockMode.EXCLUSIVE, LockScope.SESSION, start,
+                    LockStatements.database(List.of(key), "trying session lock " + key, e));
+        }
+    }
+
+    // ---------------------------------------------------------------- leader locks
+
+    /** Holds the leader lock on {@code key}, waiting up to the default timeout. See {@link #holdLeader(LockKey, Duration, Consumer)}. */
+    public LeaderLock holdLeader(LockKey key, Consumer<LockLostException> onLost) {
+        return holdLeader(key, defaultTimeout, onLost);
+    }
+
+    /**
+     * Takes an exclusive session lock on a dedicated connection and keeps it, with a heartbeat every
+     * half {@linkplain #heartbeat() interval}, until {@link LeaderLock#close()}.
+     *
+     * @param key     the leadership lock, e.g. {@code LockKey.named("jobs", "scheduler")}
+     * @param timeout the longest wait for the current leader to step down
+     * @param onLost called once, on a Lockwarden thread, within one heartbeat interval of the lock
+     *               being lost (backend terminated, server restarted, network dropped); should stop
+     *               the work that needs leadership. Must not block for long.
+     * @return the held leadership; close it to step down
+     * @throws LockTimeoutException     when another leader holds it for longer than timeout
+     * @throws LockInterruptedException when the thread was interrupted while waiting
+     * @throws LockDatabaseException    when the driver failed
+     * @throws IllegalArgumentException for null arguments, a non-positive timeout or a DataSource that
+     *                                  is not PostgreSQL
+     */
+    public LeaderLock holdLeader(LockKey key, Duration timeout, Consumer<LockLostException> onLost) {
+        requireKey(key);
+        requireTimeout(timeout);
+        requireCallback(onLost);
+        HeldLock held = acquireDedicated(key, LockMode.EXCLUSIVE, timeout, LockScope.LEADER);
+        LeaderLock leader = new LeaderLock(held);
+        held.startHeartbeat(heartbeat, onLost);
+        return leader;
+    }
+
+    /**
+     * Becomes leader if nobody is (one round trip); empty when another process leads.
+     *
+     * @see #holdLeader(LockKey, Duration, Consumer)
+     */
+    public Optional<LeaderLock> tryHoldLeader(LockKey key, Consumer<LockLostException> onLost) {
+        requireKey(key);
+        requireCallback(onLost);
+        HeldLock held = acquireDedicated(key, LockMode.EXCLUSIVE, null, LockScope.LEADER);
+        if (held == null) {
+            return Optional.empty();
+        }
+        LeaderLock leader = new LeaderLock(held);
+        held.startHeartbeat(heartbeat, onLost);
+        return Optional.of(leader);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private static final Object NOT_ACQUIRED = new Object();
+
+    /** Runs work in a transaction after locking; {@code timeout == null} means try once. */
+    private Object inTransaction(List<LockKey> keys, LockMode mode, Duration timeout, SqlWork<?> work) {
+        LockKey first = keys.get(0);
+        Instant start = reporter.now();
+        Connection c = open(first);
+        boolean restoreAutoCommit = false;
+        Throwable failure = null;
+        Instant acquiredAt = null;
+        int pid = 0;
+        try {
+            restoreAutoCommit = c.getAutoCommit();
+            if (restoreAutoCommit) {
+                c.setAutoCommit(false);
+            }
+            try {
+                if (timeout == null) {
+                    pid = LockStatements.tryLock(c, first, mode, true);
+                    if (pid == 0) {
+                        c.rollback();
+                        reporter.failed(event(first, mode, LockScope.TRANSACTION, start), busy(first), true);
+                        return NOT_ACQUIRED;
+                    }
+                } else {
+                    pid = LockStatements.lock(c, keys, mode, true, timeout);
+                }
+            } catch (SQLException e) {
+                rollbackQuietly(c, e);
+                List<LockStatements.Holder> holders = LockTimeoutException.SQLSTATE.equals(e.getSQLState())
+                        ? LockStatements.holders(c, keys) : List.of();
+                throw failed(first, mode, LockScope.TRANSACTION, start,
+                        LockStatements.translate(e, keys, timeout, holders));
+            } catch (LockwardenException e) {
+                rollbackQuietly(c, e);
+                throw failed(first, mode, LockScope.TRANSACTION, start, e);
+            }
+            acquiredAt = reporter.now();
+            Duration waited = Duration.between(start, acquiredAt);
+            for (LockKey key : keys) {
+                reporter.acquired(new LockEvent(key, LockScope.TRANSACTION, mode, pid, waited, Duration.ZERO));
+            }
+            Object result;
+            try {
+                result = work.run(c);
+            } catch (Throwable t) {
+                failure = t;
+                rollbackQuietly(c, t);
+                throw workFailure(first, t);
+            }
+            try {
+                if (c.getAutoCommit()) {
+                    UnsafeLockUsageException e = new UnsafeLockUsageException(first, "the work under lock "
+                            + LockStatements.describe(keys) + " switched the connection to autocommit, which committed "
+                            + "its transaction and released the lock before the work finished: part of the work ran "
+                            + "unprotected. Fix: never change autocommit, commit or roll back inside SqlWork; "
+                            + "Lockwarden commits when the work returns.");
+                    failure = e;
+                    reporter.failed(event(first, mode, LockScope.TRANSACTION, start), e, false);
+                    throw e;
+                }
+                c.commit();
+            } catch (SQLException e) {
+                failure = e;
+                rollbackQuietly(c, e);
+                throw LockStatements.database(keys, "committing the work done under lock " + LockStatements.describe(keys)
+                        + " (nothing was committed; the lock is released)", e);
+            }
+            return result;
+        } catch (SQLException e) {
+            failure = e;
+            throw LockStatements.database(keys, "preparing the transaction for lock " + LockStatements.describe(keys), e);
+        } finally {
+            if (acquiredAt != null) {
+                Duration held = reporter.since(acquiredAt);
+                for (LockKey key : keys) {
+                    reporter.released(new LockEvent(key, LockScope.TRANSACTION, mode, pid, Duration.ZERO, held));
+                }
+            }
+            finish(c, restoreAutoCommit, failure);
+        }
+    }
+
+    private static RuntimeException workFailure(LockKey key, Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        if (t instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        return new LockedWorkException(key, t);
+    }
+
+    /** Takes a session lock on a dedicated connection; {@code timeout == null} means try once (null when busy). */
+    private HeldLock acquireDedicated(LockKey key, LockMode mode, Duration timeout, LockScope scope) {
+        Instant start = reporter.now();
+        Connection c = open(key);
+        boolean keep = false;
+        boolean restoreAutoCommit = false;
+        try {
+            restoreAutoCommit = !c.getAutoCommit();
+            if (restoreAutoCommit) {
+                c.setAutoCommit(true);
+            }
+            int pid;
+            if (timeout == null) {
+                pid = LockStatements.tryLock(c, key, mode, false);
+                if (pid == 0) {
+                    reporter.failed(event(key, mode, scope, start), busy(key), true);
+                    return null;
+                }
+            } else {
+                pid = LockStatements.lock(c, List.of(key), mode, false, timeout);
+            }
+            HeldLock held = new HeldLock(c, true, restoreAutoCommit, key, mode, scope, pid, reporter.since(start), reporter);
+            keep = true;
+            return held;
+        } catch (SQLException e) {
+            List<LockStatements.Holder> holders = LockTimeoutException.SQLSTATE.equals(e.getSQLState())
+                    ? LockStatements.holders(c, List.of(key)) : List.of();
+            throw failed(key, mode, scope, start, LockStatements.translate(e, List.of(key), timeout, holders));
+        } catch (LockwardenException e) {
+            throw failed(key, mode, scope, start, e);
+        } finally {
+            if (!keep) {
+                finish(c, restoreAutoCommit ? false : null, null);
+            }
+        }
+    }
+
+    private LockwardenException failed(LockKey key, LockMode mode, LockScope scope, Instant start, LockwardenException e) {
+        reporter.failed(event(key, mode, scope, start), e, false);
+        return e;
+    }
+
+    private LockEvent event(LockKey key, LockMode mode, LockScope scope, Instant start) {
+        return new LockEvent(key, scope, mode, 0, reporter.since(start), Duration.ZERO);
+    }
+
+    private static LockNotAvailableException busy(LockKey key) {
+        return new LockNotAvailableException(key, "advisory lock " + key + " is held by another session; "
+                + "nothing was acquired. Next: skip the work, retry later, or wait with a timeout instead.");
+    }
+
+    private Connection open(LockKey key) {
+        Connection c;
+        try {
+            c = dataSource.getConnection();
+        } catch (SQLException e) {
+            throw LockStatements.database(List.of(key), "getting a connection from the DataSource for lock " + key, e);
+        }
+        if (!verifiedPostgres) {
+            try {
+                requirePostgres(c, "DataSource " + dataSource.getClass().getName());
+            } catch (RuntimeException e) {
+                finish(c, null, e);
+                throw e;
+            }
+            verifiedPostgres = true;
+        }
+        return c;
+    }
+
+    /** Restores autocommit ({@code true}: set it back to true; {@code false}: back to false; null: leave) and closes. */
+    private void finish(Connection c, Boolean restoreAutoCommit, Throwable failure) {
+        try {
+            if (restoreAutoCommit != null && c.getAutoCommit() != restoreAutoCommit) {
+                c.setAutoCommit(restoreAutoCommit);
+            }
+        } catch (SQLException e) {
+            if (failure != null) {
+                failure.addSuppressed(e);
+            } else {
+                reporter.warn("cannot restore autocommit before returning the connection: {}", e.toString());
+            }
+        } finally {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                if (failure != null) {
+                    failure.addSuppressed(e);
+                } else {
+                    reporter.warn("closing a connection after a lock failed: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    private static void rollbackQuietly(Connection c, Throwable cause) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private static void requirePostgres(Connection c, String what) {
+        String product;
+        try {
+            DatabaseMetaData meta = c.getMetaData();
+            product = meta.getDatabaseProductName();
+        } catch (SQLException e) {
+            throw new IllegalArgumentException(what + " cannot tell which database it reaches (" + e.getMessage()
+                    + "): Lockwarden needs PostgreSQL; pass a PostgreSQL DataSource or connection", e);
+        }
+        if (!"PostgreSQL".equalsIgnoreCase(product)) {
+            throw new IllegalArgumentException(what + " reaches '" + product + "', not PostgreSQL: advisory locks "
+                    + "are a PostgreSQL feature. Pass a DataSource or connection for a PostgreSQL database "
+                    + "(e.g. org.postgresql.ds.PGSimpleDataSource or a HikariCP pool with a jdbc:postgresql URL).");
+        }
+    }
+
+    private void requireOwnTransaction(Connection connection, LockKey key) {
+        requireConnection(connection);
+        boolean autoCommit;
+        try {
+            autoCommit = connection.getAutoCommit();
+        } catch (SQLException e) {
+            throw LockStatements.database(List.of(key), "reading the autocommit mode of the caller's connection", e);
+        }
+        if (autoCommit) {
+            UnsafeLockUsageException e = new UnsafeLockUsageException(key, "refusing a transaction-level lock on "
+                    + key + " on a connection in autocommit mode: each statement is its own transaction there, so "
+                    + "the lock would be released as soon as the locking statement ends and would protect nothing. "
+                    + "Fix: call connection.setAutoCommit(false) (or run inside your framework's transaction, e.g. "
+                    + "@Transactional) before locking, or use AdvisoryLocks.withLock, which manages the transaction.");
+            reporter.failed(event(key, LockMode.EXCLUSIVE, LockScope.TRANSACTION, reporter.now()), e, false);
+            throw e;
+        }
+    }
+
+    private static void requireConnection(Connection connection) {
+        if (connection == null) {
+            throw new IllegalArgumentException("connection must not be null: pass the JDBC connection to lock on");
+        }
+        requirePostgres(connection, "connection " + connection.getClass().getName());
+    }
+
+    private static void requireKey(LockKey key) {
+        if (key == null) {
+            throw new IllegalArgumentException("lock key must not be null: pass a LockKey, e.g. "
+                    + "LockKey.named(\"billing\", \"invoice-42\")");
+        }
+    }
+
+    private static LockMode requireMode(LockMode mode) {
+        if (mode == null) {
+            throw new IllegalArgumentException("lock mode must not be null: LockMode.EXCLUSIVE or LockMode.SHARED");
+        }
+        return mode;
+    }
+
+    private static Duration requireTimeout(Duration timeout) {
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("lock timeout must be positive, got " + timeout + ": pass how long to "
+                    + "wait, e.g. Duration.ofSeconds(5); to not wait at all, use the try-lock methods");
+        }
+        return timeout;
+    }
+
+    private static <W> W requireWork(W work) {
+        if (work == null) {
+            throw new IllegalArgumentException("work must not be null: pass what to run under the lock, "
+                    + "e.g. connection -> { ...; return result; }");
+        }
+        return work;
+    }
+
+    private static void requireCallback(Consumer<LockLostException> onLost) {
+        if (onLost == null) {
+            throw new IllegalArgumentException("onLost must not be null: pass what to do when leadership is lost "
+                    + "(typically stop the leader's work), e.g. lost -> scheduler.stop()");
+        }
+    }
+
+    /**
+     * Configures an {@link AdvisoryLocks}. Not thread-safe; build once and share the result.
+     */
+    public static final class Builder {
+        private final DataSource dataSource;
+        private Duration defaultTimeout = DEFAULT_TIMEOUT;
+        private Duration heartbeat = DEFAULT_HEARTBEAT;
+        private LockListener listener = LockListener.NONE;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(DataSource dataSource) {
+            if (dataSource == null) {
+                throw new IllegalArgumentException("dataSource must not be null: pass the application's PostgreSQL "
+                        + "DataSource (pooled or not)");
+            }
+            this.dataSource = dataSource;
+        }
+
+        /**
+         * How long methods without a timeout argument wait for a lock (default 30 s).
+         *
+         * @throws IllegalArgumentException when not positive
+         */
+        public Builder defaultTimeout(Duration timeout) {
+            this.defaultTimeout = requireTimeout(timeout);
+            return this;
+        }
+
+        /**
+         * The heartbeat interval of leader locks (default 5 s): a loss is reported within this time.
+         *
+         * @throws IllegalArgumentException when shorter than 2 ms
+         */
+        public Builder heartbeat(Duration interval) {
+            if (interval == null || interval.toMillis() < 2) {
+                throw new IllegalArgumentException("heartbeat interval must be at least 2 ms, got " + interval
+                        + ": pass e.g. Duration.ofSeconds(5)");
+            }
+            this.heartbeat = interval;
+            return this;
+        }
+
+        /**
+         * Receives every lock event (for metrics). Default: none.
+         *
+         * @throws IllegalArgumentException when null (use {@link LockListener#NONE})
+         */
+        public Builder listener(LockListener listener) {
+            if (listener == null) {
+                throw new IllegalArgumentException("listener must not be null: use LockListener.NONE for none");
+            }
+            this.listener = listener;
+            return this;
+        }
+
+        /**
+         * The clock wait and hold times are measured with (default: the system clock).
+         *
+         * @throws IllegalArgumentException when null
+         */
+        public Builder clock(Clock clock) {
+            if (clock == null) {
+                throw new IllegalArgumentException("clock must not be null: use Clock.systemUTC()");
+            }
+            this.clock = Objects.requireNonNull(clock);
+            return this;
+        }
+
+        /** Builds the (thread-safe) lock entry point. */
+        public AdvisoryLocks build() {
+            return new AdvisoryLocks(this);
+        }
+    }
+}

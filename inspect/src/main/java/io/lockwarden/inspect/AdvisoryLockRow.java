@@ -1,0 +1,43 @@
+package io.lockwarden.inspect;
+
+import io.lockwarden.LockKey;
+import java.util.Objects;
+
+/**
+ * One advisory lock row of {@code pg_locks}: a session ({@code pid}) holding ({@code granted}) or
+ * waiting for ({@code !granted}) a key.
+ *
+ * @param pid       backend pid of the holding or waiting session
+ * @param key       the decoded key (bigint or pair form); named when the full name was registered
+ *                  with {@link Inspector.Builder#knownKey(LockKey)}
+ * @param namespace the namespace whose hash matches the key's first int, when one of the namespaces
+ *                  given to {@link Inspector.Builder#namespace(String)} matches; else {@code null}
+ * @param mode      {@code ExclusiveLock} or {@code ShareLock}
+ * @param granted   true when held, false when waiting
+ * @param database  name of the database the lock lives in (advisory locks are per database), or
+ *                  {@code null} when the database is unknown
+ */
+public record AdvisoryLockRow(int pid, LockKey key, String namespace, String mode, boolean granted, String database) {
+
+    /** Validates the row. @throws NullPointerException when key or mode is null */
+    public AdvisoryLockRow {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(mode, "mode");
+    }
+
+    /** True for {@code ShareLock} (taken by the {@code _shared} functions). */
+    public boolean shared() {
+        return "ShareLock".equals(mode);
+    }
+
+    /**
+     * A human label: the key's own label when it is named, {@code namespace/#<second int>} when only its
+     * namespace is known, else the raw key ({@code 42} or {@code (1,2)}).
+     */
+    public String label() {
+        if (key.name().isPresent() || namespace == null) {
+            return key.label();
+        }
+        return namespace + "/#" + key.key2();
+    }
+}

@@ -1,0 +1,195 @@
+package io.lockwarden.inspect;
+
+import io.lockwarden.LockKey;
+import io.lockwarden.inspect.internal.KeyDecoder;
+import io.lockwarden.inspect.internal.PgBouncerConsole;
+import io.lockwarden.inspect.internal.SnapshotQuery;
+import io.lockwarden.inspect.rules.Rule;
+import io.lockwarden.inspect.rules.RuleContext;
+import io.lockwarden.inspect.rules.RuleOptions;
+import io.lockwarden.inspect.rules.Rules;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import javax.sql.DataSource;
+
+/**
+ * Reads a PostgreSQL server's advisory lock state ({@link #snapshot()}) and explains it
+ * ({@link #findings(Snapshot)}, {@link #diagnose()}). Read-only: it never takes or releases a lock.
+ *
+ * <pre>{@code
+ * Inspector inspector = Inspector.builder(dataSource)
+ *         .namespace("billing")                           // decode named keys of this namespace
+ *         .pgBouncer(consoleDataSource)                   // optional: link pooled connections by remote_pid
+ *         .build();
+ * Diagnosis d = inspector.diagnose();
+ * }</pre>
+ *
+ * <p>Each snapshot borrows one connection from the data source for one round trip (plus one
+ * optional {@code pg_stat_statements} query) and returns it. Immutable and thread-safe: concurrent
+ * snapshots use separate connections.
+ */
+public final class Inspector {
+    private final DataSource dataSource;
+    private final DataSource pgBouncer;
+    private final KeyDecoder decoder;
+    private final List<Rule> rules;
+    private final RuleOptions options;
+    private final boolean statements;
+
+    private Inspector(Builder b) {
+        this.dataSource = b.dataSource;
+        this.pgBouncer = b.pgBouncer;
+        this.decoder = new KeyDecoder(List.copyOf(b.namespaces), List.copyOf(b.knownKeys));
+        this.rules = List.copyOf(b.rules);
+        this.options = b.options;
+        this.statements = b.statements;
+    }
+
+    /** An inspector with the default rules and options and no PgBouncer console. */
+    public static Inspector of(DataSource dataSource) {
+        return builder(dataSource).build();
+    }
+
+    /** A builder for an inspector reading through {@code dataSource} (any role; see {@link Visibility}). */
+    public static Builder builder(DataSource dataSource) {
+        return new Builder(dataSource);
+    }
+
+    /**
+     * Reads the server (and the PgBouncer console, when configured) once, over a connection borrowed
+     * from the data source.
+     *
+     * @throws InspectionException when the server or console cannot be reached or a query fails; the
+     *         message names the problem and the fix, never a password
+     */
+    public Snapshot snapshot() {
+        PgBouncerView bouncer = pgBouncer == null ? null : new PgBouncerConsole(pgBouncer).read();
+        try (Connection c = dataSource.getConnection()) {
+            return read(c, bouncer);
+        } catch (SQLException e) {
+            throw new InspectionException("cannot read advisory locks from PostgreSQL (" + describe(e)
+                    + "): check the URL, that the server is up and the credentials", e);
+        }
+    }
+
+    /**
+     * Reads the server over a connection the caller owns and keeps open (for repeated sampling). The
+     * connection must be in autocommit mode; it is not closed.
+     *
+     * @throws InspectionException when a query fails
+     */
+    public Snapshot snapshot(Connection connection) {
+        PgBouncerView bouncer = pgBouncer == null ? null : new PgBouncerConsole(pgBouncer).read();
+        try {
+            return read(connection, bouncer);
+        } catch (SQLException e) {
+            throw new InspectionException("cannot read advisory locks from PostgreSQL (" + describe(e) + ")", e);
+        }
+    }
+
+    private Snapshot read(Connection c, PgBouncerView bouncer) throws SQLException {
+        return new SnapshotQuery(decoder).read(c, bouncer, statements);
+    }
+
+    /** Runs every rule on a snapshot; findings worst first, then by rule id. Never fails on valid input. */
+    public List<Finding> findings(Snapshot snapshot) {
+        RuleContext context = new RuleContext(snapshot, options);
+        List<Finding> out = new ArrayList<>();
+        for (Rule rule : rules) {
+            out.addAll(rule.evaluate(context));
+        }
+        out.sort(Comparator.comparing(Finding::severity).reversed().thenComparing(Finding::rule));
+        return out;
+    }
+
+    /**
+     * Takes a snapshot and evaluates it.
+     *
+     * @throws InspectionException as {@link #snapshot()}
+     */
+    public Diagnosis diagnose() {
+        Snapshot s = snapshot();
+        return new Diagnosis(s, findings(s));
+    }
+
+    /** The rule thresholds this inspector uses. */
+    public RuleOptions options() {
+        return options;
+    }
+
+    private static String describe(SQLException e) {
+        String state = e.getSQLState() == null ? "" : "SQLSTATE " + e.getSQLState() + ": ";
+        return state + e.getMessage();
+    }
+
+    /** Configures an {@link Inspector}. Not thread-safe; the built inspector is. */
+    public static final class Builder {
+        private final DataSource dataSource;
+        private DataSource pgBouncer;
+        private final List<String> namespaces = new ArrayList<>();
+        private final List<LockKey> knownKeys = new ArrayList<>();
+        private final List<Rule> rules = new ArrayList<>(Rules.defaults());
+        private RuleOptions options = RuleOptions.defaults();
+        private boolean statements = true;
+
+        private Builder(DataSource dataSource) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        }
+
+        /** Pair keys whose first int is the hash of {@code namespace} are shown as belonging to it. */
+        public Builder namespace(String namespace) {
+            LockKey.hash(namespace);
+            namespaces.add(namespace);
+            return this;
+        }
+
+        /** A named key to recognize in {@code pg_locks} and show by name (its namespace is also registered). */
+        public Builder knownKey(LockKey key) {
+            knownKeys.add(Objects.requireNonNull(key, "key"));
+            return this;
+        }
+
+        /**
+         * PgBouncer's admin console (database {@code pgbouncer}; see {@code PgBouncerConsole} for the
+         * JDBC URL options it needs): server connections are linked to backends by {@code remote_pid}.
+         */
+        public Builder pgBouncer(DataSource console) {
+            this.pgBouncer = Objects.requireNonNull(console, "console");
+            return this;
+        }
+
+        /** Replaces the rule thresholds. */
+        public Builder options(RuleOptions options) {
+            this.options = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /** Adds a rule after the defaults. */
+        public Builder rule(Rule rule) {
+            rules.add(Objects.requireNonNull(rule, "rule"));
+            return this;
+        }
+
+        /** Replaces all rules (e.g. with a subset of {@link Rules#defaults()}). */
+        public Builder rules(List<Rule> replacement) {
+            rules.clear();
+            rules.addAll(replacement);
+            return this;
+        }
+
+        /** Whether to read {@code pg_stat_statements} when installed (default true; one extra query). */
+        public Builder statements(boolean read) {
+            this.statements = read;
+            return this;
+        }
+
+        /** Builds the inspector. Does not connect. */
+        public Inspector build() {
+            return new Inspector(this);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.lockwarden.inspect.rules;
+
+import io.lockwarden.LockKey;
+import io.lockwarden.inspect.AdvisoryLockRow;
+import io.lockwarden.inspect.SessionInfo;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Wording shared by the rules: durations, key lists and session descriptions. Package-private. */
+final class Evidence {
+    /** Findings list at most this many keys (a backend may hold thousands); the count is in the evidence. */
+    static final int MAX_KEYS = 50;
+
+    private Evidence() {
+    }
+
+    static String duration(Duration d) {
+        long s = d.getSeconds();
+        if (s < 1) {
+            return d.toMillis() + "ms";
+        }
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return (s / 60) + "m " + (s % 60) + "s";
+        }
+        if (s < 86400) {
+            return (s / 3600) + "h " + (s % 3600 / 60) + "m";
+        }
+        return (s / 86400) + "d " + (s % 86400 / 3600) + "h";
+    }
+
+    static List<LockKey> capped(List<LockKey> keys) {
+        return keys.size() <= MAX_KEYS ? keys : keys.subList(0, MAX_KEYS);
+    }
+
+    static String labels(List<AdvisoryLockRow> rows) {
+        List<String> labels = rows.stream().sorted(java.util.Comparator.comparing(AdvisoryLockRow::key))
+                .map(AdvisoryLockRow::label).distinct().toList();
+        String shown = labels.stream().limit(5).collect(Collectors.joining(", "));
+        return labels.size() > 5 ? shown + ", … (" + labels.size() + " keys)" : shown;
+    }
+
+    static String who(SessionInfo s) {
+        StringBuilder b = new StringBuilder("session ").append(s.pid());
+        if (s.applicationName() != null && !s.applicationName().isEmpty()) {
+            b.append(" (app '").append(s.applicationName()).append("'");
+            if (s.user() != null) {
+                b.append(", user ").append(s.user());
+            }
+            b.append(")");
+        } else if (s.user() != null) {
+            b.append(" (user ").append(s.user()).append(")");
+        }
+        return b.toString();
+    }
+
+    static String pids(Collection<Integer> pids) {
+        return pids.stream().map(String::valueOf).collect(Collectors.joining(", "));
+    }
+
+    static String terminateSql(Collection<Integer> pids) {
+        return pids.stream().map(p -> "SELECT pg_terminate_backend(" + p + ");").collect(Collectors.joining(" "));
+    }
+}

@@ -1,0 +1,149 @@
+package io.lockwarden.inspect.rules;
+
+import io.lockwarden.LockKey;
+import io.lockwarden.inspect.AdvisoryLockRow;
+import io.lockwarden.inspect.SessionInfo;
+import io.lockwarden.inspect.Snapshot;
+import io.lockwarden.inspect.TerminationVerdict;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A snapshot prepared for rules: lookups by pid in O(1) and the blocking graph between sessions.
+ * Built once per evaluation; immutable after construction and safe to share between threads.
+ */
+public final class RuleContext {
+    private final Snapshot snapshot;
+    private final RuleOptions options;
+    private final Map<Integer, List<AdvisoryLockRow>> locksByPid;
+    private final Map<Integer, SessionInfo> sessions = new HashMap<>();
+    private final Map<Integer, Set<Integer>> blockedBy = new HashMap<>();
+
+    /** Indexes a snapshot. Never fails. */
+    public RuleContext(Snapshot snapshot, RuleOptions options) {
+        this.snapshot = snapshot;
+        this.options = options;
+        this.locksByPid = snapshot.locksByPid();
+        for (SessionInfo s : snapshot.sessions()) {
+            sessions.put(s.pid(), s);
+            for (int blocker : s.blockingPids()) {
+                blockedBy.computeIfAbsent(blocker, b -> new LinkedHashSet<>()).add(s.pid());
+            }
+        }
+    }
+
+    /** The snapshot under evaluation. */
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    /** The thresholds in force. */
+    public RuleOptions options() {
+        return options;
+    }
+
+    /** The time the snapshot was taken (server clock): "now" for every duration. */
+    public Instant now() {
+        return snapshot.takenAt();
+    }
+
+    /** Pids with lock rows, in first-seen order. */
+    public Set<Integer> pids() {
+        return locksByPid.keySet();
+    }
+
+    /** Granted locks of a pid. */
+    public List<AdvisoryLockRow> held(int pid) {
+        return locksByPid.getOrDefault(pid, List.of()).stream().filter(AdvisoryLockRow::granted).toList();
+    }
+
+    /** Keys of the granted locks of a pid, sorted, without duplicates. */
+    public List<LockKey> heldKeys(int pid) {
+        return held(pid).stream().map(AdvisoryLockRow::key).distinct().sorted().toList();
+    }
+
+    /** Locks a pid waits for. */
+    public List<AdvisoryLockRow> awaited(int pid) {
+        return locksByPid.getOrDefault(pid, List.of()).stream().filter(l -> !l.granted()).toList();
+    }
+
+    /** The session of a pid, if visible in the snapshot. */
+    public Optional<SessionInfo> session(int pid) {
+        return Optional.ofNullable(sessions.get(pid));
+    }
+
+    /** The termination verdict of a pid. */
+    public TerminationVerdict verdict(int pid) {
+        SessionInfo s = sessions.get(pid);
+        return s == null ? TerminationVerdict.unknown(pid) : TerminationVerdict.of(s, snapshot.visibility().readerPid());
+    }
+
+    /** Pids waiting directly on {@code pid}. */
+    public Set<Integer> directWaiters(int pid) {
+        return blockedBy.getOrDefault(pid, Set.of());
+    }
+
+    /** Every pid waiting on {@code pid} directly or through a chain, in breadth-first order. */
+    public Set<Integer> allWaitersBehind(int pid) {
+        Set<Integer> seen = new LinkedHashSet<>();
+        Deque<Integer> todo = new ArrayDeque<>(directWaiters(pid));
+        while (!todo.isEmpty()) {
+            int p = todo.poll();
+            if (p != pid && seen.add(p)) {
+                todo.addAll(directWaiters(p));
+            }
+        }
+        return seen;
+    }
+
+    /**
+     * The root blockers of a waiting pid: following {@code pg_blocking_pids} until sessions that are not
+     * themselves waiting. In a cycle (a deadlock the server has not broken yet) the cycle's members are roots.
+     */
+    public Set<Integer> rootBlockers(int pid) {
+        Set<Integer> roots = new LinkedHashSet<>();
+        Set<Integer> seen = new LinkedHashSet<>();
+        Deque<Integer> todo = new ArrayDeque<>(blockers(pid));
+        seen.add(pid);
+        while (!todo.isEmpty()) {
+            int p = todo.poll();
+            if (!seen.add(p)) {
+                if (p != pid || roots.isEmpty()) {
+                    roots.add(p);
+                }
+                continue;
+            }
+            List<Integer> next = blockers(p);
+            if (next.isEmpty()) {
+                roots.add(p);
+            } else {
+                todo.addAll(next);
+            }
+        }
+        return roots;
+    }
+
+    /** Waiting pids grouped by their root blocker, in first-seen order. */
+    public Map<Integer, Set<Integer>> waitersByRootBlocker() {
+        Map<Integer, Set<Integer>> groups = new LinkedHashMap<>();
+        for (int waiter : snapshot.waiterPids()) {
+            for (int root : rootBlockers(waiter)) {
+                groups.computeIfAbsent(root, r -> new LinkedHashSet<>()).add(waiter);
+            }
+        }
+        return groups;
+    }
+
+    private List<Integer> blockers(int pid) {
+        SessionInfo s = sessions.get(pid);
+        return s == null ? List.of() : s.blockingPids();
+    }
+}
