@@ -82,6 +82,22 @@ final class TextReport {
             b.append('\n').append(bold("Waiters")).append('\n');
             table(b, new String[] {"KEY", "PID", "APP", "WAITING FOR", "BEHIND PIDS"}, waiting, s.waiters().size());
         }
+        s.pgBouncer().ifPresent(p -> {
+            b.append('\n').append(bold("PgBouncer server connections")).append('\n');
+            List<String[]> rows = p.servers().stream().map(sv -> new String[] {sv.database(), sv.user(),
+                String.valueOf(sv.poolMode()), sv.state(), String.valueOf(sv.remotePid()),
+                String.valueOf(s.heldBy(sv.remotePid()).size())}).toList();
+            table(b, new String[] {"DATABASE", "USER", "POOL MODE", "STATE", "BACKEND PID", "LOCKS HELD"}, rows,
+                    rows.size());
+        });
+        s.statements().filter(list -> !list.isEmpty()).ifPresent(list -> {
+            b.append('\n').append(bold("Advisory lock statements (pg_stat_statements)")).append('\n');
+            List<String[]> rows = list.stream().map(st -> new String[] {String.valueOf(st.calls()),
+                String.format(java.util.Locale.ROOT, "%.1f", st.meanMillis()),
+                String.format(java.util.Locale.ROOT, "%.1f", st.maxMillis()),
+                st.query().replaceAll("\\s+", " ")}).toList();
+            table(b, new String[] {"CALLS", "MEAN MS", "MAX MS", "QUERY"}, rows, rows.size());
+        });
         return b.toString();
     }
 
@@ -91,7 +107,7 @@ final class TextReport {
         for (int i = 0; i < header.length; i++) {
             width[i] = header[i].length();
             for (String[] r : shown) {
-                width[i] = Math.min(40, Math.max(width[i], r[i].length()));
+                width[i] = Math.min(i == header.length - 1 ? 100 : 40, Math.max(width[i], r[i].length()));
             }
         }
         row(b, header, width);

@@ -160,6 +160,12 @@ class DiagnoseCommandTest {
                     }
                 });
                 assertThat(linked.get()).isEqualTo(1);
+
+                CliRun text = CliRun.run(CliRun.env(SERVER), "diagnose", "--url", SERVER.jdbcUrl(),
+                        "--pgbouncer", "jdbc:postgresql://127.0.0.1:" + bouncer.port() + "/pgbouncer");
+                assertThat(text.exit()).isEqualTo(1);
+                assertThat(text.out()).contains("ERROR    pgbouncer-lock-on-shared-connection  pid " + backend,
+                        "PgBouncer server connections").containsPattern("transaction\\s+\\S+\\s+" + backend + "\\s+1");
             } finally {
                 try (Connection su = SERVER.connect()) {
                     exec(su, "SELECT pg_terminate_backend(" + backend + ", 5000)");

@@ -206,4 +206,19 @@ class InspectorTest {
             });
         }
     }
+
+    @Test
+    void passwordLiteralsInTheLastQueryAreMasked() throws Exception {
+        PostgresServer server = PostgresServer.shared();
+        try (LockSessions sessions = new LockSessions(server)) {
+            Connection c = sessions.open("role-admin");
+            exec(c, "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'redact_me') THEN "
+                    + "CREATE ROLE redact_me; END IF; END $$");
+            int pid = pid(c);
+            exec(c, "SELECT pg_advisory_lock(909)");
+            exec(c, "ALTER ROLE redact_me PASSWORD 'top-secret-pw'");
+            SessionInfo s = Inspector.of(server.dataSource()).snapshot().session(pid).orElseThrow();
+            assertThat(s.query()).isEqualTo("ALTER ROLE redact_me PASSWORD '***'");
+        }
+    }
 }

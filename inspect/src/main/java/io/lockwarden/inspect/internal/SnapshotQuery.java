@@ -74,6 +74,9 @@ public final class SnapshotQuery {
     private static final String STATEMENTS_SQL = "SELECT query, calls, mean_exec_time, max_exec_time"
             + " FROM pg_stat_statements WHERE query ~* 'pg_(try_)?advisory' ORDER BY calls DESC LIMIT 50";
 
+    private static final java.util.regex.Pattern PASSWORD_LITERAL =
+            java.util.regex.Pattern.compile("(?i)(password\\s*(?:=\\s*)?)'(?:[^']|'')*'");
+
     private final KeyDecoder decoder;
 
     /** A query decoding keys with the given decoder. */
@@ -170,7 +173,12 @@ public final class SnapshotQuery {
         List<Integer> blockers = f[14] == null || f[14].isEmpty() ? List.of()
                 : Arrays.stream(f[14].split(",")).map(Integer::valueOf).toList();
         return new SessionInfo(pid, f[0], f[1], f[2], f[3], instant(f[4]), instant(f[5]), instant(f[6]),
-                instant(f[7]), f[8], f[9], f[10], f[11], f[12], f[13], blockers, visible);
+                instant(f[7]), f[8], f[9], f[10], f[11], redact(f[12]), f[13], blockers, visible);
+    }
+
+    /** Masks string literals after PASSWORD (e.g. ALTER ROLE ... PASSWORD '...') in query texts. */
+    static String redact(String query) {
+        return query == null ? null : PASSWORD_LITERAL.matcher(query).replaceAll("$1'***'");
     }
 
     private static String[] text(Array a) throws SQLException {
