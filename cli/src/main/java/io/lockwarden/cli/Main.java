@@ -25,6 +25,7 @@ import picocli.CommandLine.ScopeType;
             DiagnoseCommand.class,
             ReleaseCommand.class,
             DemoCommand.class,
+            ScanCommand.class,
             SoakCommand.class,
         })
 public final class Main implements Runnable {
