@@ -70,7 +70,7 @@ class SoakCommandTest {
 
     @Test
     void sessionRawModeFailsWithEveryFaultTypeOnToo() throws Exception {
-        int code = soak("--url", SERVER.jdbcUrl(), "--workers", "4", "--keys", "20", "--duration", "4s",
+        int code = soak("--url", SERVER.jdbcUrl(), "--workers", "4", "--keys", "3", "--duration", "4s",
                 "--faults", ALL_FAULTS, "--fault-rate", "0.1", "--mode", "session-raw", "--lock-timeout", "500ms",
                 "--out", dir.toString());
 
@@ -150,7 +150,46 @@ class SoakCommandTest {
                 .doesNotContain("s3cret-pw");
     }
 
+    @Test
+    void aSoakStoppedWithSigtermDropsItsTableAndReleasesItsLeakedLocks() throws Exception {
+        try (PgBouncer bouncer = PgBouncer.builder(SERVER).poolSize(2).start()) {
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), Main.class.getName(), "soak",
+                    "--url", SERVER.jdbcUrl(), "--pooler-url", bouncer.jdbcUrl(), "--user", PostgresServer.SUPERUSER,
+                    "--workers", "3", "--keys", "5", "--duration", "5m", "--faults", "exception", "--fault-rate", "0.2",
+                    "--mode", "session-raw", "--out", dir.toString());
+            pb.environment().put("PGPASSWORD", SERVER.password());
+            pb.redirectErrorStream(true).redirectOutput(dir.resolve("soak.log").toFile());
+            Process soak = pb.start();
+            try {
+                // wait (bounded) until more locks are held than 3 workers can hold at once: leaked ones
+                for (int i = 0; i < 300 && heldAdvisoryLocks() <= 3; i++) {
+                    Thread.sleep(100);
+                }
+                assertThat(soakTables()).hasSize(1);
+                assertThat(heldAdvisoryLocks()).isGreaterThan(3);
+            } finally {
+                soak.destroy(); // SIGTERM, as a service manager (or Ctrl-C) would stop it
+                if (!soak.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    soak.destroyForcibly();
+                }
+            }
+            assertThat(Files.readString(dir.resolve("soak.log")))
+                    .contains("interrupted; stopping workers and cleaning up")
+                    .containsPattern("cleanup: table dropped, \\d+ session\\(s\\) holding leaked locks terminated, "
+                            + "0 lock\\(s\\) of this run left");
+        }
+    }
+
     // ---- helpers ----
+
+    private static int heldAdvisoryLocks() throws SQLException {
+        try (Connection c = SERVER.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
 
     private int soak(String... args) {
         String[] full = new String[args.length + 1];
@@ -196,7 +235,7 @@ class SoakCommandTest {
     private static List<String> soakTables() throws SQLException {
         List<String> names = new ArrayList<>();
         try (Connection c = SERVER.connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT relname FROM pg_class WHERE relname LIKE 'lockwarden\\_soak\\_%'")) {
+             ResultSet rs = st.executeQuery("SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'lockwarden\\_soak\\_%'")) {
             while (rs.next()) {
                 names.add(rs.getString(1));
             }
