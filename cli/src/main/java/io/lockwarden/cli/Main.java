@@ -25,8 +25,22 @@ import picocli.CommandLine.ScopeType;
             DiagnoseCommand.class,
             ReleaseCommand.class,
             DemoCommand.class,
+            ScanCommand.class,
         })
 public final class Main implements Runnable {
+    static {
+        // A command-line tool prints its report, not library chatter: libraries log at WARN unless the
+        // user asks for more with -Dorg.slf4j.simpleLogger.defaultLogLevel=debug. The pool's own
+        // warnings about sessions we terminated on purpose (demo, release) are noise too.
+        defaultProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        defaultProperty("org.slf4j.simpleLogger.log.com.zaxxer.hikari", "error");
+    }
+
+    private static void defaultProperty(String name, String value) {
+        if (System.getProperty(name) == null) {
+            System.setProperty(name, value);
+        }
+    }
 
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Show stack traces of errors.")
     boolean verbose;

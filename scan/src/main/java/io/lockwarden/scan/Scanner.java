@@ -1,0 +1,356 @@
+package io.lockwarden.scan;
+
+import com.github.javaparser.ast.CompilationUnit;
+import io.lockwarden.scan.internal.EmbeddedSqlAnalyzer;
+import io.lockwarden.scan.internal.FileAnalysis;
+import io.lockwarden.scan.internal.FileCollector;
+import io.lockwarden.scan.internal.JavaAnalyzer;
+import io.lockwarden.scan.internal.Language;
+import io.lockwarden.scan.internal.PgBouncerConfig;
+import io.lockwarden.scan.internal.RawFinding;
+import io.lockwarden.scan.internal.SourceFile;
+import io.lockwarden.scan.internal.SqlFileAnalyzer;
+import io.lockwarden.scan.internal.Suppressions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.stream.Collectors;
+
+/**
+ * Entry point of static analysis: finds unsafe PostgreSQL advisory lock code in source trees (Java via
+ * JavaParser; SQL, Python, Ruby, Go, JavaScript/TypeScript, Kotlin via a tokenizer) and risky PgBouncer
+ * settings. See {@link Rule} for what is reported.
+ *
+ * <pre>{@code
+ * ScanResult r = Scanner.builder().baseDirectory(Path.of(".")).build().scan(List.of(Path.of("src")));
+ * }</pre>
+ *
+ * <p>Files are read and analysed in parallel on {@link Builder#threads(int)} threads (default: all
+ * cores). A file that cannot be parsed or read becomes a {@link Notice}; the scan goes on. Instances are
+ * immutable and thread safe; each {@link #scan} call is independent.
+ */
+public final class Scanner {
+    private static final int BINARY_PROBE = 8000;
+
+    private final Path baseDirectory;
+    private final int threads;
+    private final Baseline baseline;
+
+    private Scanner(Builder b) {
+        this.baseDirectory = b.baseDirectory.toAbsolutePath().normalize();
+        this.threads = b.threads;
+        this.baseline = b.baseline;
+    }
+
+    /** A builder with the defaults: base directory = working directory, all cores, empty baseline. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Configures a {@link Scanner}. Not thread safe. */
+    public static final class Builder {
+        private Path baseDirectory = Path.of("");
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private Baseline baseline = Baseline.empty();
+
+        private Builder() {
+        }
+
+        /** Paths in findings are shown relative to this directory when they lie under it. */
+        public Builder baseDirectory(Path dir) {
+            this.baseDirectory = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /** Number of worker threads (at least 1). @throws IllegalArgumentException when below 1 */
+        public Builder threads(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("threads must be at least 1, got " + n);
+            }
+            this.threads = n;
+            return this;
+        }
+
+        /** Findings in this baseline are dropped from results (and counted in {@link ScanResult#baselined()}). */
+        public Builder baseline(Baseline b) {
+            this.baseline = Objects.requireNonNull(b, "baseline");
+            return this;
+        }
+
+        /** Builds the scanner. */
+        public Scanner build() {
+            return new Scanner(this);
+        }
+    }
+
+    private static final class Work {
+        final SourceFile file;
+        final FileAnalysis analysis;
+        CompilationUnit cu;
+        boolean javaCandidate;
+
+        Work(SourceFile file) {
+            this.file = file;
+            this.analysis = new FileAnalysis(file);
+        }
+    }
+
+    /**
+     * Scans files and directories.
+     *
+     * @param roots files or directories; each must exist
+     * @throws ScanException naming the path when a root does not exist or cannot be listed
+     */
+    public ScanResult scan(List<Path> roots) {
+        if (roots.isEmpty()) {
+            throw new ScanException("no path to scan: pass at least one file or directory");
+        }
+        List<Notice> notices = Collections.synchronizedList(new ArrayList<>());
+        List<FileCollector.Candidate> candidates = new ArrayList<>();
+        Set<Path> seen = new HashSet<>();
+        for (Path root : roots) {
+            if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS) && !Files.exists(root)) {
+                throw new ScanException("path " + root + " does not exist: pass an existing file or directory");
+            }
+            try {
+                for (FileCollector.Candidate c : FileCollector.collect(root, notices, this::display)) {
+                    if (seen.add(c.path().toAbsolutePath().normalize())) {
+                        candidates.add(c);
+                    }
+                }
+            } catch (IOException e) {
+                throw new ScanException("cannot list " + root + ": " + e.getClass().getSimpleName()
+                        + "; check that it is readable");
+            }
+        }
+        ForkJoinPool pool = new ForkJoinPool(threads);
+        try {
+            return pool.submit(() -> run(candidates, notices)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ScanException("scan interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new ScanException("scan failed: " + c, c);
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private ScanResult run(List<FileCollector.Candidate> candidates, List<Notice> notices) {
+        // Phase 1: read every file; analyse non-Java files; parse Java files that mention advisory locks
+        // and collect their SQL constants for the other files.
+        Map<String, String> constants = new ConcurrentHashMap<>();
+        List<Work> works = candidates.parallelStream().map(c -> {
+            Work w = read(c, notices);
+            if (w == null) {
+                return null;
+            }
+            Language lang = w.file.language();
+            try {
+                if (lang == Language.JAVA) {
+                    if (JavaAnalyzer.isCandidate(w.file.text())) {
+                        w.javaCandidate = true;
+                        w.cu = JavaAnalyzer.parse(w.file, w.analysis);
+                        if (w.cu != null) {
+                            JavaAnalyzer.collectConstants(w.cu, constants);
+                        }
+                    }
+                } else if (lang == Language.SQL) {
+                    SqlFileAnalyzer.analyze(w.file, w.analysis);
+                } else if (lang != Language.PGBOUNCER_INI) {
+                    EmbeddedSqlAnalyzer.analyze(w.file, w.analysis);
+                }
+            } catch (RuntimeException | StackOverflowError e) {
+                w.analysis.problem(0, "analysis failed: " + e.getClass().getSimpleName());
+            }
+            return w;
+        }).filter(Objects::nonNull).collect(Collectors.toList());
+
+        // Phase 2: Java analysis, including files that only reference another file's lock SQL constant.
+        Map<String, Set<String>> typesByField = new HashMap<>();
+        for (String q : constants.keySet()) {
+            int dot = q.indexOf('.');
+            typesByField.computeIfAbsent(q.substring(dot + 1), k -> new HashSet<>()).add(q.substring(0, dot));
+        }
+        works.parallelStream().filter(w -> w.file.language() == Language.JAVA).forEach(w -> {
+            try {
+                if (!w.javaCandidate && !typesByField.isEmpty() && JavaAnalyzer.referencesAny(w.file.text(), typesByField)) {
+                    w.cu = JavaAnalyzer.parse(w.file, w.analysis);
+                }
+                if (w.cu != null) {
+                    JavaAnalyzer.analyze(w.file, w.cu, constants, w.analysis);
+                    w.cu = null;
+                }
+            } catch (RuntimeException | StackOverflowError e) {
+                w.analysis.problem(0, "analysis failed: " + e.getClass().getSimpleName());
+            }
+        });
+
+        // Phase 3: pooler configs, which depend on whether the code base takes session-level locks.
+        Work sessionLockWitness = works.stream().filter(w -> w.analysis.takesSessionLocks()).findFirst().orElse(null);
+        for (Work w : works) {
+            if (w.file.language() == Language.PGBOUNCER_INI) {
+                analyzePgBouncer(w, sessionLockWitness);
+            }
+        }
+
+        List<Finding> findings = new ArrayList<>();
+        int suppressed = 0;
+        int baselined = 0;
+        long lines = 0;
+        for (Work w : works) {
+            lines += w.file.lineCount();
+            if (!w.analysis.problems().isEmpty()) {
+                notices.add(new Notice(w.file.displayPath(), w.analysis.problemLine(), w.analysis.problems().get(0)));
+            }
+            List<Finding> fileFindings = new ArrayList<>();
+            suppressed += finish(w, fileFindings);
+            for (Finding f : fileFindings) {
+                if (baseline.contains(f)) {
+                    baselined++;
+                } else {
+                    findings.add(f);
+                }
+            }
+        }
+        findings.sort(Comparator.comparing(Finding::path).thenComparingInt(Finding::line)
+                .thenComparingInt(Finding::column).thenComparing(f -> f.rule().id()));
+        List<Notice> sortedNotices = new ArrayList<>(notices);
+        sortedNotices.sort(Comparator.comparing(Notice::path).thenComparingInt(Notice::line));
+        return new ScanResult(findings, sortedNotices, works.size(), lines, suppressed, baselined);
+    }
+
+    private Work read(FileCollector.Candidate c, List<Notice> notices) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(c.path());
+        } catch (IOException e) {
+            notices.add(new Notice(display(c.path()), 0, "cannot be read: " + e.getClass().getSimpleName()));
+            return null;
+        }
+        for (int i = 0, n = Math.min(bytes.length, BINARY_PROBE); i < n; i++) {
+            if (bytes[i] == 0) {
+                return null; // binary file
+            }
+        }
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        return new Work(new SourceFile(c.path(), display(c.path()), text, c.language()));
+    }
+
+    private void analyzePgBouncer(Work w, Work witness) {
+        PgBouncerConfig cfg = PgBouncerConfig.parse(w.file.text());
+        if (!cfg.isPgBouncer()) {
+            return;
+        }
+        if (witness != null) {
+            String where = witness.file.displayPath() + ":" + witness.analysis.findings().stream()
+                    .mapToInt(RawFinding::line).min().orElse(1);
+            String because = "the code base takes session-level advisory locks (e.g. " + witness.file.displayPath() + ")";
+            if (cfg.globalTransactionPooling()) {
+                w.analysis.report(Rule.PGBOUNCER_TRANSACTION_POOLING, cfg.globalPoolModeLine(), 1,
+                        "pool_mode = transaction while " + because + ".");
+            }
+            for (PgBouncerConfig.DatabaseEntry db : cfg.transactionDatabases()) {
+                w.analysis.report(Rule.PGBOUNCER_TRANSACTION_POOLING, db.line(), 1, "database " + db.name()
+                        + " uses pool_mode=transaction while " + because + ".");
+            }
+            Objects.requireNonNull(where);
+        }
+        boolean anyTransaction = cfg.globalTransactionPooling() || !cfg.transactionDatabases().isEmpty();
+        if (cfg.resetQuery() != null && !cfg.resetQuery().isBlank() && anyTransaction && !cfg.resetQueryAlways()) {
+            String scope = cfg.globalTransactionPooling() ? "pool_mode = transaction"
+                    : "pool_mode=transaction for " + cfg.transactionDatabases().stream()
+                    .map(PgBouncerConfig.DatabaseEntry::name).collect(Collectors.joining(", "));
+            w.analysis.report(Rule.PGBOUNCER_RESET_QUERY_IGNORED, cfg.resetQueryLine(), 1, "server_reset_query = "
+                    + cfg.resetQuery() + " never runs with " + scope + " unless server_reset_query_always = 1.");
+        }
+    }
+
+    /** Applies suppressions, computes fingerprints; returns the number suppressed. */
+    private static int finish(Work w, List<Finding> out) {
+        SourceFile f = w.file;
+        int suppressed = 0;
+        Map<String, Integer> occurrences = new HashMap<>();
+        Set<Integer> reasonless = new HashSet<>();
+        List<RawFinding> raws = new ArrayList<>(w.analysis.findings());
+        raws.sort(Comparator.comparingInt(RawFinding::line).thenComparingInt(RawFinding::column)
+                .thenComparing(r -> r.rule().id()));
+        Set<String> dedupe = new HashSet<>();
+        for (RawFinding r : raws) {
+            if (!dedupe.add(r.rule().id() + ":" + r.line() + ":" + r.column() + ":" + r.message())) {
+                continue;
+            }
+            Suppressions.Directive d = directive(f, r.line());
+            if (d != null && d.covers(r.rule())) {
+                if (!d.reason().isEmpty()) {
+                    suppressed++;
+                    continue;
+                }
+                int line = Suppressions.on(f.lineText(r.line())) != null ? r.line() : r.line() - 1;
+                if (reasonless.add(line)) {
+                    out.add(finding(f, Rule.SUPPRESSION_WITHOUT_REASON, line, d.column(),
+                            "lockwarden:ignore " + d.rules() + " has no reason, so it is not applied.", occurrences));
+                }
+            }
+            out.add(finding(f, r.rule(), r.line(), r.column(), r.message(), occurrences));
+        }
+        return suppressed;
+    }
+
+    private static Suppressions.Directive directive(SourceFile f, int line) {
+        Suppressions.Directive d = Suppressions.on(f.lineText(line));
+        return d != null ? d : Suppressions.on(f.lineText(line - 1));
+    }
+
+    private static Finding finding(SourceFile f, Rule rule, int line, int column, String message,
+                                   Map<String, Integer> occurrences) {
+        String content = f.lineText(line).strip().replaceAll("\\s+", " ");
+        String key = rule.id() + "\u0000" + f.displayPath() + "\u0000" + content;
+        int n = occurrences.merge(key, 1, Integer::sum);
+        return new Finding(rule, f.displayPath(), line, column, message, sha256(key + "\u0000" + n));
+    }
+
+    private static String sha256(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    private String display(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        if (abs.startsWith(baseDirectory)) {
+            String rel = baseDirectory.relativize(abs).toString().replace('\\', '/');
+            return rel.isEmpty() ? abs.getFileName().toString() : rel;
+        }
+        return abs.toString().replace('\\', '/');
+    }
+
+    /** The rules this scanner applies, in id order. */
+    public static List<Rule> rules() {
+        return List.of(Rule.values());
+    }
+}

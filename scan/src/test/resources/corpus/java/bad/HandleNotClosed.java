@@ -1,0 +1,22 @@
+package corpus.bad;
+
+import io.lockwarden.AdvisoryLocks;
+import io.lockwarden.LockKey;
+import io.lockwarden.SessionLock;
+
+public class HandleNotClosed {
+    private final AdvisoryLocks locks;
+
+    HandleNotClosed(AdvisoryLocks locks) {
+        this.locks = locks;
+    }
+
+    void runNightly() {
+        SessionLock lock = locks.acquire(LockKey.named("jobs", "nightly")); // expect: LW108
+        doWork();
+        lock.close();
+    }
+
+    private void doWork() {
+    }
+}

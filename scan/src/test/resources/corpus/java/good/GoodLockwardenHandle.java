@@ -1,0 +1,38 @@
+package corpus.good;
+
+import io.lockwarden.AdvisoryLocks;
+import io.lockwarden.LockKey;
+import io.lockwarden.SessionLock;
+import java.util.Optional;
+
+public class GoodLockwardenHandle {
+    private final AdvisoryLocks locks;
+
+    GoodLockwardenHandle(AdvisoryLocks locks) {
+        this.locks = locks;
+    }
+
+    void runNightly() {
+        try (SessionLock lock = locks.acquire(LockKey.named("jobs", "nightly"))) {
+            doWork();
+        }
+    }
+
+    boolean runIfFree() {
+        Optional<SessionLock> maybe = locks.tryAcquire(LockKey.named("jobs", "hourly"));
+        if (maybe.isEmpty()) {
+            return false;
+        }
+        try (SessionLock lock = maybe.get()) {
+            doWork();
+        }
+        return true;
+    }
+
+    SessionLock acquireForCaller() {
+        return locks.acquire(LockKey.named("jobs", "caller-owned"));
+    }
+
+    private void doWork() {
+    }
+}
