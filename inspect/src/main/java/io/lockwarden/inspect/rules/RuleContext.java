@@ -118,14 +118,11 @@ public final class RuleContext {
     public Set<Integer> rootBlockers(int pid) {
         Set<Integer> roots = new LinkedHashSet<>();
         Set<Integer> seen = new LinkedHashSet<>();
-        Deque<Integer> todo = new ArrayDeque<>(blockers(pid));
         seen.add(pid);
+        Deque<Integer> todo = new ArrayDeque<>(blockers(pid));
         while (!todo.isEmpty()) {
             int p = todo.poll();
             if (!seen.add(p)) {
-                if (p != pid || roots.isEmpty()) {
-                    roots.add(p);
-                }
                 continue;
             }
             List<Integer> next = blockers(p);
@@ -134,6 +131,10 @@ public final class RuleContext {
             } else {
                 todo.addAll(next);
             }
+        }
+        if (roots.isEmpty()) {
+            seen.remove(pid);
+            roots.addAll(seen);
         }
         return roots;
     }
