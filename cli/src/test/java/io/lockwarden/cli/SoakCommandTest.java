@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,10 +33,18 @@ class SoakCommandTest {
     private String stdout;
     private String stderr;
 
+    /** Advisory locks other test classes of this JVM may hold on the shared server; not ours to judge. */
+    private List<String> locksBefore;
+
+    @BeforeEach
+    void rememberLocksHeldBefore() throws SQLException {
+        locksBefore = advisoryLocks();
+    }
+
     @AfterEach
     void nothingIsLeftOnTheServer() throws SQLException {
         assertThat(soakTables()).isEmpty();
-        assertThat(advisoryLocks()).isZero();
+        assertThat(advisoryLocks()).isSubsetOf(locksBefore);
     }
 
     @Test
@@ -45,7 +54,8 @@ class SoakCommandTest {
 
         assertThat(code).as(stdout + stderr).isZero();
         assertThat(stdout).contains("verdict             PASS").contains("violations          0")
-                .contains("locks left at end   0").contains("leaked during run   0");
+                .contains("locks left at end   0").contains("leaked during run   0")
+                .contains("inherited locks     0");
         assertEveryFaultInjected();
         assertThat(number("units of work")).isPositive();
         List<String> csv = Files.readAllLines(dir.resolve("soak.csv"));
@@ -76,8 +86,7 @@ class SoakCommandTest {
 
         assertThat(code).as(stdout + stderr).isEqualTo(1);
         assertEveryFaultInjected();
-        assertThat(number("locks left at end") + number("leaked during run") + number("violations"))
-                .as(stdout).isPositive();
+        assertThat(number("inherited locks")).as(stdout).isPositive();
     }
 
     @Test
@@ -100,7 +109,8 @@ class SoakCommandTest {
                     "--mode", "lockwarden", "--out", dir.toString());
 
             assertThat(code).as(stdout + stderr).isZero();
-            assertThat(stdout).contains("violations          0").contains("locks left at end   0");
+            assertThat(stdout).contains("violations          0").contains("locks left at end   0")
+                    .contains("inherited locks     0");
         }
     }
 
@@ -163,11 +173,11 @@ class SoakCommandTest {
             Process soak = pb.start();
             try {
                 // wait (bounded) until more locks are held than 3 workers can hold at once: leaked ones
-                for (int i = 0; i < 300 && heldAdvisoryLocks() <= 3; i++) {
+                for (int i = 0; i < 300 && heldAdvisoryLocks() - locksBefore.size() <= 3; i++) {
                     Thread.sleep(100);
                 }
                 assertThat(soakTables()).hasSize(1);
-                assertThat(heldAdvisoryLocks()).isGreaterThan(3);
+                assertThat(heldAdvisoryLocks() - locksBefore.size()).isGreaterThan(3);
             } finally {
                 soak.destroy(); // SIGTERM, as a service manager (or Ctrl-C) would stop it
                 if (!soak.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -243,11 +253,15 @@ class SoakCommandTest {
         return names;
     }
 
-    private static int advisoryLocks() throws SQLException {
+    private static List<String> advisoryLocks() throws SQLException {
+        List<String> locks = new ArrayList<>();
         try (Connection c = SERVER.connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")) {
-            rs.next();
-            return rs.getInt(1);
+             ResultSet rs = st.executeQuery("SELECT pid, classid, objid, objsubid FROM pg_locks "
+                     + "WHERE locktype = 'advisory'")) {
+            while (rs.next()) {
+                locks.add(rs.getInt(1) + ":" + rs.getLong(2) + ":" + rs.getLong(3) + ":" + rs.getInt(4));
+            }
         }
+        return locks;
     }
 }

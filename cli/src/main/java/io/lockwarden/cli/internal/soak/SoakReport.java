@@ -17,6 +17,8 @@ import java.util.Map;
  * @param lockTimeouts    lock attempts that hit the lock timeout
  * @param otherErrors     failures not caused by an injected fault
  * @param firstErrors     the first few of those, for diagnosis
+ * @param inherited       units of work whose own session already held other keys of this run when they started
+ *                        (locks leaked by an earlier unit on the same pooled session)
  * @param locksLeft       advisory locks of this run still held once every worker had stopped
  * @param slopePerMinute  least-squares slope of held locks over time, locks per minute
  * @param maxHeld         most locks held at one sample
@@ -28,7 +30,7 @@ import java.util.Map;
  * @param interrupted     whether the run was cut short (Ctrl-C)
  */
 public record SoakReport(SoakConfig config, double seconds, long units, Map<Fault, Long> faults, long violations,
-                         long lockTimeouts, long otherErrors, List<String> firstErrors, int locksLeft,
+                         long lockTimeouts, long otherErrors, List<String> firstErrors, long inherited, int locksLeft,
                          double slopePerMinute, int maxHeld, int maxOrphaned, long counterTotal, List<Sample> samples,
                          String cleanup, List<Path> files, boolean interrupted) {
 
@@ -37,6 +39,10 @@ public record SoakReport(SoakConfig config, double seconds, long units, Map<Faul
         List<String> reasons = new ArrayList<>();
         if (violations > 0) {
             reasons.add(violations + " mutual-exclusion violation(s)");
+        }
+        if (inherited > 0) {
+            reasons.add(inherited + " unit(s) of work got a session already holding another key of this run "
+                    + "(a lock leaked through the pool)");
         }
         if (locksLeft > 0) {
             reasons.add(locksLeft + " advisory lock(s) still held after every worker stopped (leaked)");
@@ -86,6 +92,8 @@ public record SoakReport(SoakConfig config, double seconds, long units, Map<Faul
         s.append(String.format(Locale.ROOT, "  lock timeouts       %d%n", lockTimeouts));
         s.append(String.format(Locale.ROOT, "  other errors        %d%s%n", otherErrors,
                 firstErrors.isEmpty() ? "" : " (first: " + firstErrors.get(0) + ")"));
+        s.append(String.format(Locale.ROOT, "  inherited locks     %d (units whose session already held another key)%n",
+                inherited));
         s.append(String.format(Locale.ROOT, "  locks left at end   %d%n", locksLeft));
         s.append(String.format(Locale.ROOT, "  leaked during run   %d (most at one sample)%n", maxOrphaned));
         s.append(String.format(Locale.ROOT, "  held locks slope    %+.2f per minute (max held %d)%n", slopePerMinute, maxHeld));

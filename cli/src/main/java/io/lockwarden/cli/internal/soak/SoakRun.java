@@ -58,6 +58,7 @@ public final class SoakRun {
     private final LongAdder violations = new LongAdder();
     private final LongAdder lockTimeouts = new LongAdder();
     private final LongAdder otherErrors = new LongAdder();
+    private final LongAdder inheritedLocks = new LongAdder();
     private final Map<Fault, LongAdder> faults = new EnumMap<>(Fault.class);
     private final List<String> firstErrors = Collections.synchronizedList(new ArrayList<>());
     private final List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
@@ -138,7 +139,7 @@ public final class SoakRun {
         int maxHeld = series.stream().mapToInt(Sample::held).max().orElse(0);
         int maxOrphaned = series.stream().mapToInt(Sample::orphaned).max().orElse(0);
         return new SoakReport(config, seconds, units.sum(), byType, violations.sum(), lockTimeouts.sum(),
-                otherErrors.sum(), List.copyOf(firstErrors), left, SoakReport.slopePerMinute(series), maxHeld, maxOrphaned,
+                otherErrors.sum(), List.copyOf(firstErrors), inheritedLocks.sum(), left, SoakReport.slopePerMinute(series), maxHeld, maxOrphaned,
                 counterTotal, series, cleanupResult, files, interrupted);
     }
 
@@ -226,7 +227,7 @@ public final class SoakRun {
             busy.incrementAndGet(row);
             try {
                 strategy.withLock(key, c -> {
-                    long seen = readCounter(c, row);
+                    long seen = readCounter(c, row, key);
                     if (fault != null && faultBeforeWrite) {
                         fired[0] = true;
                         inject(fault, c, key);
@@ -260,11 +261,24 @@ public final class SoakRun {
         }
     }
 
-    private long readCounter(Connection c, int row) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT counter FROM " + table + " WHERE k = ?")) {
-            ps.setInt(1, row);
+    /**
+     * Reads the key's counter and, in the same round trip, how many other keys of this run the worker's own
+     * session holds: a unit of work holds one key, so any other is a lock leaked by an earlier unit that
+     * used this session (through the pool or the pooler).
+     */
+    private long readCounter(Connection c, int row, LockKey key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT counter, (SELECT count(*) FROM pg_locks "
+                + "WHERE pid = pg_backend_pid() AND locktype = 'advisory' AND granted AND objsubid = 2 "
+                + "AND classid::bigint = ? AND objid::bigint <> ?) FROM " + table + " WHERE k = ?")) {
+            ps.setLong(1, classid);
+            ps.setLong(2, key.objid());
+            ps.setInt(3, row);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
+                long inherited = rs.getLong(2);
+                if (inherited > 0) {
+                    inheritedLocks.increment();
+                }
                 return rs.getLong(1);
             }
         }

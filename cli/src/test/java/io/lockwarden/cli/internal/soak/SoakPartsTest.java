@@ -62,7 +62,7 @@ class SoakPartsTest {
     private static SoakReport report(long violations, int left, int orphaned) {
         SoakConfig config = new SoakConfig("jdbc:postgresql://h/app", null, null, null, 4, java.time.Duration.ofSeconds(10),
                 5, Set.of(), 0, SoakMode.LOCKWARDEN, java.time.Duration.ofSeconds(2), java.nio.file.Path.of("."), 1);
-        return new SoakReport(config, 10, 100, java.util.Map.of(), violations, 0, 0, List.of(), left, 0, 1, orphaned,
+        return new SoakReport(config, 10, 100, java.util.Map.of(), violations, 0, 0, List.of(), 0, left, 0, 1, orphaned,
                 100, List.of(), null, List.of(), false);
     }
 }
