@@ -195,8 +195,10 @@ public final class Scanner {
         }
         works.parallelStream().filter(w -> w.file.language() == Language.JAVA).forEach(w -> {
             try {
-                if (!w.javaCandidate && !typesByField.isEmpty() && JavaAnalyzer.referencesAny(w.file.text(), typesByField)) {
-                    w.cu = JavaAnalyzer.parse(w.file, w.analysis);
+                if (!typesByField.isEmpty() && (w.cu != null || !w.javaCandidate)
+                        && JavaAnalyzer.referencesAny(w.file.text(), typesByField)) {
+                    // parse again so that bodies using another file's lock constant are not blanked
+                    w.cu = JavaAnalyzer.parse(w.file, typesByField.keySet(), w.analysis);
                 }
                 if (w.cu != null) {
                     JavaAnalyzer.analyze(w.file, w.cu, constants, w.analysis);

@@ -133,9 +133,19 @@ public final class JavaAnalyzer {
 
     /** Parses; on failure records a problem on {@code out} and returns null. */
     public static CompilationUnit parse(SourceFile f, FileAnalysis out) {
+        return parse(f, Set.of(), out);
+    }
+
+    /**
+     * Parses the file with bodies irrelevant to every rule blanked ({@link JavaSlicer}); positions are the
+     * file's. On failure records a problem on {@code out} and returns null.
+     *
+     * @param constantFields names of other files' lock SQL constants that make a body relevant
+     */
+    public static CompilationUnit parse(SourceFile f, Set<String> constantFields, FileAnalysis out) {
         ParseResult<CompilationUnit> r;
         try {
-            r = PARSER.get().parse(f.text());
+            r = PARSER.get().parse(JavaSlicer.slice(f.text(), constantFields));
         } catch (RuntimeException | StackOverflowError e) {
             out.problem(0, "Java parser failed: " + e.getClass().getSimpleName());
             return null;
@@ -153,17 +163,23 @@ public final class JavaAnalyzer {
 
     /** Adds {@code Type.FIELD -> value} for every static final String constant that mentions advisory locks. */
     public static void collectConstants(CompilationUnit cu, Map<String, String> sink) {
-        for (TypeDeclaration<?> t : cu.findAll(TypeDeclaration.class)) {
-            boolean iface = t instanceof ClassOrInterfaceDeclaration c && c.isInterface();
-            for (FieldDeclaration fd : t.getFields()) {
-                if (!(iface || (fd.isStatic() && fd.isFinal()))) {
-                    continue;
-                }
+        JavaAnalyzer evaluator = new JavaAnalyzer(null, cu, Map.of(), null);
+        for (TypeDeclaration<?> t : cu.getTypes()) {
+            collectConstants(t, evaluator, sink);
+        }
+    }
+
+    private static void collectConstants(TypeDeclaration<?> t, JavaAnalyzer evaluator, Map<String, String> sink) {
+        boolean iface = t instanceof ClassOrInterfaceDeclaration c && c.isInterface();
+        for (BodyDeclaration<?> member : t.getMembers()) {
+            if (member instanceof TypeDeclaration<?> nested) {
+                collectConstants(nested, evaluator, sink);
+            } else if (member instanceof FieldDeclaration fd && (iface || fd.isStatic() && fd.isFinal())) {
                 for (VariableDeclarator v : fd.getVariables()) {
                     if (v.getInitializer().isEmpty()) {
                         continue;
                     }
-                    String s = new JavaAnalyzer(null, cu, Map.of(), null).eval(v.getInitializer().get(), 0);
+                    String s = evaluator.eval(v.getInitializer().get(), 0);
                     if (s != null && SqlText.mentionsAdvisory(s)) {
                         sink.put(t.getNameAsString() + "." + v.getNameAsString(), s);
                     }

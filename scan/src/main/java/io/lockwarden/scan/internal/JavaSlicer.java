@@ -1,0 +1,212 @@
+package io.lockwarden.scan.internal;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Speeds up Java parsing by blanking the bodies of methods, constructors and other {@code ) { ... }}
+ * blocks that cannot matter to any rule: bodies that mention neither an advisory lock function, nor a
+ * Lockwarden {@code acquire}, nor a constant whose initializer does. Blanked characters become spaces
+ * (line breaks are kept), so every position in the AST stays the position in the file. Declarations,
+ * annotations and field initializers are never touched. Stateless and thread safe.
+ */
+public final class JavaSlicer {
+    private JavaSlicer() {
+    }
+
+    /**
+     * The text to parse: {@code text} with irrelevant bodies blanked.
+     *
+     * @param extraWords names that make a body relevant (constants of other files)
+     */
+    public static String slice(String text, Set<String> extraWords) {
+        Set<String> words = new HashSet<>(extraWords);
+        constantNames(text, words);
+        char[] out = null;
+        int n = text.length();
+        char prevSignificant = 0;
+        boolean inThrows = false;
+        int i = 0;
+        while (i < n) {
+            char c = text.charAt(i);
+            if (c == '/' && i + 1 < n && text.charAt(i + 1) == '/') {
+                i = lineEnd(text, i);
+                continue;
+            }
+            if (c == '/' && i + 1 < n && text.charAt(i + 1) == '*') {
+                int e = text.indexOf("*/", i + 2);
+                i = e < 0 ? n : e + 2;
+                continue;
+            }
+            if (c == '"' || c == '\'') {
+                i = skipLiteral(text, i);
+                prevSignificant = c;
+                continue;
+            }
+            if (Character.isJavaIdentifierStart(c)) {
+                int e = i + 1;
+                while (e < n && Character.isJavaIdentifierPart(text.charAt(e))) {
+                    e++;
+                }
+                if (prevSignificant == ')' && text.startsWith("throws", i) && e - i == 6) {
+                    inThrows = true;
+                }
+                prevSignificant = 'a';
+                i = e;
+                continue;
+            }
+            if (Character.isWhitespace(c)) {
+                i++;
+                continue;
+            }
+            if (c == '{' && (prevSignificant == ')' || inThrows)) {
+                int close = matchingBrace(text, i);
+                if (!relevant(text, i + 1, close, words)) {
+                    if (out == null) {
+                        out = text.toCharArray();
+                    }
+                    for (int k = i + 1; k < close; k++) {
+                        if (out[k] != '\n' && out[k] != '\r') {
+                            out[k] = ' ';
+                        }
+                    }
+                }
+                i = close < n ? close + 1 : n;
+                prevSignificant = '}';
+                inThrows = false;
+                continue;
+            }
+            if (c == ';' || c == '{' || c == '}' || c == '=') {
+                inThrows = false;
+            }
+            if (!inThrows || c != ',' && c != '.' && c != '<' && c != '>') {
+                prevSignificant = c;
+            }
+            i++;
+        }
+        return out == null ? text : new String(out);
+    }
+
+    private static boolean relevant(String text, int from, int to, Set<String> words) {
+        String body = text.substring(from, Math.max(from, to));
+        if (SqlText.mentionsAdvisory(body) || body.contains("acquire") || body.contains("Acquire")) {
+            return true;
+        }
+        for (String w : words) {
+            int at = body.indexOf(w);
+            while (at >= 0) {
+                boolean startOk = at == 0 || !Character.isJavaIdentifierPart(body.charAt(at - 1));
+                int end = at + w.length();
+                boolean endOk = end >= body.length() || !Character.isJavaIdentifierPart(body.charAt(end));
+                if (startOk && endOk) {
+                    return true;
+                }
+                at = body.indexOf(w, at + 1);
+            }
+        }
+        return false;
+    }
+
+    /** Names assigned in statements that mention advisory locks (or such names), two rounds deep. */
+    private static void constantNames(String text, Set<String> words) {
+        int from = 0;
+        while (true) {
+            int at = SqlText.indexOfIgnoreCase(text, "advisory", from);
+            if (at < 0) {
+                break;
+            }
+            addAssignedName(text, at, words);
+            from = at + 8;
+        }
+        for (String w : Set.copyOf(words)) {
+            int at = text.indexOf(w);
+            while (at >= 0) {
+                int eq = text.lastIndexOf('=', at);
+                int stmt = Math.max(text.lastIndexOf(';', at), Math.max(text.lastIndexOf('{', at), text.lastIndexOf('}', at)));
+                if (eq > stmt) {
+                    addAssignedName(text, at, words);
+                }
+                at = text.indexOf(w, at + w.length());
+            }
+        }
+    }
+
+    private static void addAssignedName(String text, int at, Set<String> words) {
+        int stmt = Math.max(text.lastIndexOf(';', at), Math.max(text.lastIndexOf('{', at), text.lastIndexOf('}', at)));
+        int eq = text.indexOf('=', stmt + 1);
+        if (eq < 0 || eq > at) {
+            return;
+        }
+        int e = eq - 1;
+        while (e > stmt && Character.isWhitespace(text.charAt(e))) {
+            e--;
+        }
+        int s = e;
+        while (s > stmt && Character.isJavaIdentifierPart(text.charAt(s))) {
+            s--;
+        }
+        if (e > s) {
+            words.add(text.substring(s + 1, e + 1));
+        }
+    }
+
+    private static int lineEnd(String s, int i) {
+        int e = s.indexOf('\n', i);
+        return e < 0 ? s.length() : e;
+    }
+
+    private static int skipLiteral(String s, int i) {
+        int n = s.length();
+        if (s.startsWith("\"\"\"", i)) {
+            int k = i + 3;
+            while (k < n) {
+                if (s.charAt(k) == '\\') {
+                    k += 2;
+                } else if (s.startsWith("\"\"\"", k)) {
+                    return k + 3;
+                } else {
+                    k++;
+                }
+            }
+            return n;
+        }
+        char q = s.charAt(i);
+        int k = i + 1;
+        while (k < n) {
+            char c = s.charAt(k);
+            if (c == '\\') {
+                k += 2;
+            } else if (c == q || c == '\n') {
+                return k + 1;
+            } else {
+                k++;
+            }
+        }
+        return n;
+    }
+
+    private static int matchingBrace(String s, int open) {
+        int n = s.length();
+        int depth = 0;
+        int i = open;
+        while (i < n) {
+            char c = s.charAt(i);
+            if (c == '/' && i + 1 < n && s.charAt(i + 1) == '/') {
+                i = lineEnd(s, i);
+            } else if (c == '/' && i + 1 < n && s.charAt(i + 1) == '*') {
+                int e = s.indexOf("*/", i + 2);
+                i = e < 0 ? n : e + 2;
+            } else if (c == '"' || c == '\'') {
+                i = skipLiteral(s, i);
+            } else {
+                if (c == '{') {
+                    depth++;
+                } else if (c == '}' && --depth == 0) {
+                    return i;
+                }
+                i++;
+            }
+        }
+        return n;
+    }
+}
