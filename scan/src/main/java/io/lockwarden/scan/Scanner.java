@@ -103,7 +103,7 @@ public final class Scanner {
     private static final class Work {
         final SourceFile file;
         final FileAnalysis analysis;
-        CompilationUnit cu;
+        Set<String> ownTypes = Set.of();
         boolean javaCandidate;
 
         Work(SourceFile file) {
@@ -158,8 +158,8 @@ public final class Scanner {
     }
 
     private ScanResult run(List<FileCollector.Candidate> candidates, List<Notice> notices) {
-        // Phase 1: read every file; analyse non-Java files; parse Java files that mention advisory locks
-        // and collect their SQL constants for the other files.
+        // Phase 1: read every file and analyse it. Java files that mention advisory locks are parsed and
+        // analysed with their own constants; their lock SQL constants are collected for the other files.
         Map<String, String> constants = new ConcurrentHashMap<>();
         List<Work> works = candidates.parallelStream().map(c -> {
             Work w = read(c, notices);
@@ -171,9 +171,11 @@ public final class Scanner {
                 if (lang == Language.JAVA) {
                     if (JavaAnalyzer.isCandidate(w.file.text())) {
                         w.javaCandidate = true;
-                        w.cu = JavaAnalyzer.parse(w.file, w.analysis);
-                        if (w.cu != null) {
-                            JavaAnalyzer.collectConstants(w.cu, constants);
+                        CompilationUnit cu = JavaAnalyzer.parse(w.file, w.analysis);
+                        if (cu != null) {
+                            JavaAnalyzer.collectConstants(cu, constants);
+                            w.ownTypes = JavaAnalyzer.typeNames(cu);
+                            JavaAnalyzer.analyze(w.file, cu, Map.of(), w.analysis);
                         }
                     }
                 } else if (lang == Language.SQL) {
@@ -187,27 +189,27 @@ public final class Scanner {
             return w;
         }).filter(Objects::nonNull).collect(Collectors.toList());
 
-        // Phase 2: Java analysis, including files that only reference another file's lock SQL constant.
+        // Phase 2: Java files that use another file's lock SQL constant are (re)analysed with all constants.
         Map<String, Set<String>> typesByField = new HashMap<>();
         for (String q : constants.keySet()) {
             int dot = q.indexOf('.');
             typesByField.computeIfAbsent(q.substring(dot + 1), k -> new HashSet<>()).add(q.substring(0, dot));
         }
-        works.parallelStream().filter(w -> w.file.language() == Language.JAVA).forEach(w -> {
-            try {
-                if (!typesByField.isEmpty() && (w.cu != null || !w.javaCandidate)
-                        && JavaAnalyzer.referencesAny(w.file.text(), typesByField)) {
-                    // parse again so that bodies using another file's lock constant are not blanked
-                    w.cu = JavaAnalyzer.parse(w.file, typesByField.keySet(), w.analysis);
-                }
-                if (w.cu != null) {
-                    JavaAnalyzer.analyze(w.file, w.cu, constants, w.analysis);
-                    w.cu = null;
-                }
-            } catch (RuntimeException | StackOverflowError e) {
-                w.analysis.problem(0, "analysis failed: " + e.getClass().getSimpleName());
-            }
-        });
+        if (!typesByField.isEmpty()) {
+            works.parallelStream().filter(w -> w.file.language() == Language.JAVA)
+                    .filter(w -> JavaAnalyzer.referencesAny(w.file.text(), typesByField, w.ownTypes))
+                    .forEach(w -> {
+                        try {
+                            w.analysis.reset();
+                            CompilationUnit cu = JavaAnalyzer.parse(w.file, typesByField.keySet(), w.analysis);
+                            if (cu != null) {
+                                JavaAnalyzer.analyze(w.file, cu, constants, w.analysis);
+                            }
+                        } catch (RuntimeException | StackOverflowError e) {
+                            w.analysis.problem(0, "analysis failed: " + e.getClass().getSimpleName());
+                        }
+                    });
+        }
 
         // Phase 3: pooler configs, which depend on whether the code base takes session-level locks.
         Work sessionLockWitness = works.stream().filter(w -> w.analysis.takesSessionLocks()).findFirst().orElse(null);

@@ -47,7 +47,9 @@ import com.github.javaparser.ast.stmt.Statement;
 import com.github.javaparser.ast.stmt.ThrowStmt;
 import com.github.javaparser.ast.stmt.TryStmt;
 import io.lockwarden.scan.Rule;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -192,7 +194,7 @@ public final class JavaAnalyzer {
      * True when the file may reference one of the {@code Type.FIELD} constants: it contains a field name
      * and, among its identifiers, the type that declares it. One pass over the text per candidate field.
      */
-    public static boolean referencesAny(String text, Map<String, Set<String>> typesByField) {
+    public static boolean referencesAny(String text, Map<String, Set<String>> typesByField, Set<String> ownTypes) {
         Set<String> ids = null;
         for (Map.Entry<String, Set<String>> e : typesByField.entrySet()) {
             if (!text.contains(e.getKey())) {
@@ -216,13 +218,29 @@ public final class JavaAnalyzer {
             }
             if (ids.contains(e.getKey())) {
                 for (String type : e.getValue()) {
-                    if (ids.contains(type)) {
+                    if (ids.contains(type) && !ownTypes.contains(type)) {
                         return true;
                     }
                 }
             }
         }
         return false;
+    }
+
+    /** Names of every type declared in the file (nested included). */
+    public static Set<String> typeNames(CompilationUnit cu) {
+        Set<String> names = new HashSet<>();
+        Deque<TypeDeclaration<?>> todo = new ArrayDeque<>(cu.getTypes());
+        while (!todo.isEmpty()) {
+            TypeDeclaration<?> t = todo.pop();
+            names.add(t.getNameAsString());
+            for (BodyDeclaration<?> m : t.getMembers()) {
+                if (m instanceof TypeDeclaration<?> nested) {
+                    todo.push(nested);
+                }
+            }
+        }
+        return names;
     }
 
     /** Runs every Java rule on a parsed file. */
@@ -922,14 +940,29 @@ public final class JavaAnalyzer {
         return null;
     }
 
-    private static String hole(Expression e) {
-        return e.toString().replace("'", "").replace("\"", "");
+    private String hole(Expression e) {
+        String text = null;
+        if (file != null && e.getBegin().isPresent() && e.getEnd().isPresent()) {
+            int from = file.offset(e.getBegin().get().line, e.getBegin().get().column);
+            int to = file.offset(e.getEnd().get().line, e.getEnd().get().column) + 1;
+            text = to > from ? file.text().substring(from, Math.min(to, file.text().length())) : null;
+        }
+        if (text == null) {
+            text = e instanceof NameExpr n ? n.getNameAsString() : e.toString();
+        }
+        return text.replace("'", "").replace("\"", "").replaceAll("\\s+", "");
+    }
+
+    private final Map<Node, List<VariableDeclarator>> declaratorsByScope = new java.util.IdentityHashMap<>();
+
+    private List<VariableDeclarator> declarators(Node scope) {
+        return declaratorsByScope.computeIfAbsent(scope, s -> s.findAll(VariableDeclarator.class));
     }
 
     private String evalName(String name, Node at, int depth) {
         Node scope = scopeOf(at);
         if (scope instanceof CallableDeclaration || scope instanceof InitializerDeclaration) {
-            for (VariableDeclarator v : scope.findAll(VariableDeclarator.class)) {
+            for (VariableDeclarator v : declarators(scope)) {
                 if (v.getNameAsString().equals(name) && v.getInitializer().isPresent()) {
                     return eval(v.getInitializer().get(), depth + 1);
                 }
@@ -982,7 +1015,7 @@ public final class JavaAnalyzer {
                 }
             }
         }
-        for (VariableDeclarator v : scope.findAll(VariableDeclarator.class)) {
+        for (VariableDeclarator v : declarators(scope)) {
             if (v.getNameAsString().equals(name)) {
                 String t = v.getTypeAsString();
                 if (t.equals("var") && v.getInitializer().orElse(null) instanceof ObjectCreationExpr o) {

@@ -29,13 +29,14 @@ public final class JavaSlicer {
         int i = 0;
         while (i < n) {
             char c = text.charAt(i);
-            if (c == '/' && i + 1 < n && text.charAt(i + 1) == '/') {
-                i = lineEnd(text, i);
-                continue;
-            }
-            if (c == '/' && i + 1 < n && text.charAt(i + 1) == '*') {
-                int e = text.indexOf("*/", i + 2);
-                i = e < 0 ? n : e + 2;
+            if (c == '/' && i + 1 < n && (text.charAt(i + 1) == '/' || text.charAt(i + 1) == '*')) {
+                int e = text.charAt(i + 1) == '/' ? lineEnd(text, i) : text.indexOf("*/", i + 2);
+                e = e < 0 ? n : text.charAt(i + 1) == '/' ? e : e + 2;
+                if (out == null) {
+                    out = text.toCharArray();
+                }
+                blank(out, i, e); // comments never matter to a rule; the lexer need not collect them
+                i = e;
                 continue;
             }
             if (c == '"' || c == '\'') {
@@ -65,11 +66,13 @@ public final class JavaSlicer {
                     if (out == null) {
                         out = text.toCharArray();
                     }
-                    for (int k = i + 1; k < close; k++) {
-                        if (out[k] != '\n' && out[k] != '\r') {
-                            out[k] = ' ';
-                        }
+                    blank(out, i + 1, close);
+                } else if (out != null || text.indexOf("/*", i) >= 0 && text.indexOf("/*", i) < close
+                        || text.indexOf("//", i) >= 0 && text.indexOf("//", i) < close) {
+                    if (out == null) {
+                        out = text.toCharArray();
                     }
+                    blankComments(text, out, i + 1, close);
                 }
                 i = close < n ? close + 1 : n;
                 prevSignificant = '}';
@@ -85,6 +88,32 @@ public final class JavaSlicer {
             i++;
         }
         return out == null ? text : new String(out);
+    }
+
+    private static void blank(char[] out, int from, int to) {
+        for (int k = from; k < to && k < out.length; k++) {
+            if (out[k] != '\n' && out[k] != '\r') {
+                out[k] = ' ';
+            }
+        }
+    }
+
+    /** Blanks the comments of a kept body, leaving its code and literals as they are. */
+    private static void blankComments(String s, char[] out, int from, int to) {
+        int i = from;
+        while (i < to) {
+            char c = s.charAt(i);
+            if (c == '/' && i + 1 < to && (s.charAt(i + 1) == '/' || s.charAt(i + 1) == '*')) {
+                int e = s.charAt(i + 1) == '/' ? lineEnd(s, i) : s.indexOf("*/", i + 2);
+                e = e < 0 ? to : s.charAt(i + 1) == '/' ? e : e + 2;
+                blank(out, i, Math.min(e, to));
+                i = e;
+            } else if (c == '"' || c == '\'') {
+                i = skipLiteral(s, i);
+            } else {
+                i++;
+            }
+        }
     }
 
     private static boolean relevant(String text, int from, int to, Set<String> words) {
