@@ -268,8 +268,6 @@ public final class Scanner {
             return;
         }
         if (witness != null) {
-            String where = witness.file.displayPath() + ":" + witness.analysis.findings().stream()
-                    .mapToInt(RawFinding::line).min().orElse(1);
             String because = "the code base takes session-level advisory locks (e.g. " + witness.file.displayPath() + ")";
             if (cfg.globalTransactionPooling()) {
                 w.analysis.report(Rule.PGBOUNCER_TRANSACTION_POOLING, cfg.globalPoolModeLine(), 1,
@@ -279,7 +277,6 @@ public final class Scanner {
                 w.analysis.report(Rule.PGBOUNCER_TRANSACTION_POOLING, db.line(), 1, "database " + db.name()
                         + " uses pool_mode=transaction while " + because + ".");
             }
-            Objects.requireNonNull(where);
         }
         boolean anyTransaction = cfg.globalTransactionPooling() || !cfg.transactionDatabases().isEmpty();
         if (cfg.resetQuery() != null && !cfg.resetQuery().isBlank() && anyTransaction && !cfg.resetQueryAlways()) {
