@@ -21,7 +21,8 @@ import java.util.Locale;
  * both over the same open connection, alternating, several repetitions. Prints medians and the ratio.
  *
  * <p>Run: {@code mvn -q -pl bench -am package -DskipTests -Pdiagnose-scale} (or {@code exec:java} with
- * this main class). Arguments: {@code [sessions] [repetitions]}, default 500 and 15. Not thread-safe;
+ * this main class). Arguments: {@code [sessions] [repetitions] [major version]}, default 500, 15 and 18
+ * ({@code -Dexec.args="500 15 14"}). Not thread-safe;
  * a program, not a library.
  */
 public final class DiagnoseScaleBenchmark {
@@ -34,7 +35,8 @@ public final class DiagnoseScaleBenchmark {
     public static void main(String[] args) throws Exception {
         int sessions = args.length > 0 ? Integer.parseInt(args[0]) : 500;
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 15;
-        try (PostgresServer server = PostgresServer.builder()
+        int version = args.length > 2 ? Integer.parseInt(args[2]) : PostgresServer.DEFAULT_VERSION;
+        try (PostgresServer server = PostgresServer.builder().version(version)
                 .setting("max_connections", String.valueOf(sessions + 100))
                 .setting("max_locks_per_transaction", "512")
                 .start()) {

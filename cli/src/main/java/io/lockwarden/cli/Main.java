@@ -26,6 +26,7 @@ import picocli.CommandLine.ScopeType;
             ReleaseCommand.class,
             DemoCommand.class,
             ScanCommand.class,
+            SoakCommand.class,
         })
 public final class Main implements Runnable {
     static {

@@ -200,4 +200,20 @@ class DiagnoseCommandTest {
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains(SERVER.host() + ":" + SERVER.port() + "/postgres as postgres");
     }
+
+    @Test
+    void readerWithoutPgMonitorIsToldWhatItCannotSee() throws Exception {
+        Sessions.createRole(SERVER, "cli_plain_reader");
+        try (Sessions s = new Sessions(SERVER)) {
+            Connection holder = s.open("hidden-job");
+            exec(holder, "SELECT pg_advisory_lock(2024)");
+            int pid = pid(holder);
+            CliRun r = CliRun.run(Map.of("PGUSER", "cli_plain_reader", "PGPASSWORD", "pw-cli_plain_reader"),
+                    "diagnose", "--url", SERVER.jdbcUrl(), "--idle-threshold", "0s");
+            assertThat(r.exit()).isEqualTo(1);
+            assertThat(r.out()).contains("WARNING  limited-visibility  pid " + pid,
+                    "GRANT pg_monitor TO cli_plain_reader").containsPattern("2024\\s+" + pid + "\\s+hidden-job\\s+\\(hidden\\)");
+            assertThat(r.out()).doesNotContain("idle-session-holds-locks");
+        }
+    }
 }

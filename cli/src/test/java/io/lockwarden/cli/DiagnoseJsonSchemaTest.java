@@ -18,11 +18,11 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The JSON output validates against the published schema, docs/diagnose-json.schema.json, in every scenario. */
 class DiagnoseJsonSchemaTest {
-    private static final PostgresServer SERVER = PostgresServer.shared();
 
     private static JsonSchema schema() throws Exception {
         Path dir = Path.of("").toAbsolutePath();
@@ -41,9 +41,11 @@ class DiagnoseJsonSchemaTest {
         return doc;
     }
 
-    @Test
-    void cleanServerAndEveryKindOfFindingMatchTheSchema() throws Exception {
-        CliRun clean = CliRun.run(CliRun.env(SERVER), "diagnose", "--url", SERVER.jdbcUrl(), "--format", "json");
+    @ParameterizedTest(name = "PostgreSQL {0}")
+    @ValueSource(ints = {14, 18})
+    void cleanServerAndEveryKindOfFindingMatchTheSchema(int version) throws Exception {
+        PostgresServer server = PostgresServer.shared(version);
+        CliRun clean = CliRun.run(CliRun.env(server), "diagnose", "--url", server.jdbcUrl(), "--format", "json");
         assertThat(clean.exit()).isZero();
         JsonNode cleanDoc = validated(clean);
         assertThat(cleanDoc.at("/summary/has_problems").asBoolean()).isFalse();
@@ -53,8 +55,8 @@ class DiagnoseJsonSchemaTest {
         assertThat(schema().validate(broken)).as("the schema rejects what it should").hasSize(2);
 
         LockKey named = LockKey.named("orders", "order-1");
-        try (Sessions s = new Sessions(SERVER);
-             PgBouncer bouncer = PgBouncer.builder(SERVER).poolSize(1).start()) {
+        try (Sessions s = new Sessions(server);
+             PgBouncer bouncer = PgBouncer.builder(server).poolSize(1).start()) {
             Connection idle = s.open("schema-idle");
             exec(idle, "SELECT pg_advisory_lock(7001), pg_advisory_lock(" + named.sqlArguments() + ")");
             Connection tx = s.open("schema-tx");
@@ -83,7 +85,7 @@ class DiagnoseJsonSchemaTest {
                 pooled = rs.getInt(1);
             }
             try {
-                CliRun r = CliRun.run(CliRun.env(SERVER), "diagnose", "--url", SERVER.jdbcUrl(), "--format", "json",
+                CliRun r = CliRun.run(CliRun.env(server), "diagnose", "--url", server.jdbcUrl(), "--format", "json",
                         "--idle-threshold", "0s", "--namespace", "orders",
                         "--pgbouncer", "jdbc:postgresql://127.0.0.1:" + bouncer.port() + "/pgbouncer");
                 assertThat(r.exit()).isEqualTo(1);
@@ -94,7 +96,7 @@ class DiagnoseJsonSchemaTest {
                 assertThat(doc.get("locks").findValuesAsText("mode")).contains("ShareLock", "ExclusiveLock");
                 assertThat(doc.get("pgbouncer").isObject()).isTrue();
             } finally {
-                try (Connection su = SERVER.connect()) {
+                try (Connection su = server.connect()) {
                     exec(su, "SELECT pg_terminate_backend(" + pooled + ", 5000)");
                 }
             }

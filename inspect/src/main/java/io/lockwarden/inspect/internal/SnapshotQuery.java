@@ -44,19 +44,16 @@ public final class SnapshotQuery {
             + " EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements')";
 
     /*
-     * One read of pg_locks (materialized), then: kind 0 = advisory lock rows, kind 1 = sessions of the
+     * One read of pg_locks (materialized, so every part sees the same rows), then: kind 0 = advisory lock rows, kind 1 = sessions of the
      * pids in them with blockers, kind 2 = lock table use, kind 3 = database names. Session fields travel
      * as one text[] so the 100k lock rows stay narrow.
      */
     private static final String LOCKS_SQL = """
             WITH l AS MATERIALIZED (
-              SELECT locktype, pid, classid, objid, objsubid, mode, granted, database, fastpath FROM pg_locks),
-            a AS MATERIALIZED (
-              SELECT pid, classid, objid, objsubid, mode, granted, database FROM l
-              WHERE locktype = 'advisory' AND pid IS NOT NULL)
+              SELECT locktype, pid, classid, objid, objsubid, mode, granted, database, fastpath FROM pg_locks)
             SELECT 0 AS kind, pid, classid::int8 AS c, objid::int8 AS o, objsubid::int4 AS s, mode,
                    granted, database::int8 AS db, NULL::text[] AS info
-              FROM a
+              FROM l WHERE locktype = 'advisory' AND pid IS NOT NULL
             UNION ALL
             SELECT 1, s.pid, NULL, NULL, NULL, NULL, NULL, NULL,
                    ARRAY[s.usename::text, s.datname::text, s.application_name, host(s.client_addr),
@@ -64,7 +61,7 @@ public final class SnapshotQuery {
                          to_json(s.query_start)#>>'{}', to_json(s.state_change)#>>'{}', s.state,
                          s.wait_event_type, s.wait_event, s.backend_xid::text, s.query, s.backend_type,
                          CASE WHEN s.wait_event_type = 'Lock' THEN array_to_string(pg_blocking_pids(s.pid), ',') END]
-              FROM pg_stat_activity s WHERE s.pid IN (SELECT pid FROM a)
+              FROM pg_stat_activity s WHERE s.pid IN (SELECT pid FROM l WHERE locktype = 'advisory')
             UNION ALL
             SELECT 2, NULL, count(*) FILTER (WHERE NOT fastpath), count(*), NULL, NULL, NULL, NULL, NULL FROM l
             UNION ALL
@@ -143,7 +140,7 @@ public final class SnapshotQuery {
                 long[] r = raw.get(i);
                 LockKey key = LockKey.fromPgLocks(r[1], r[2], (int) r[3]);
                 locks.add(new AdvisoryLockRow((int) r[0], decoder.name(key), decoder.namespaceOf(key),
-                        modes.get(i).intern(), r[4] == 1, databases.get(r[5])));
+                        mode(modes.get(i)), r[4] == 1, databases.get(r[5])));
             }
         }
         Optional<List<StatementStat>> stats = Optional.empty();
@@ -152,6 +149,14 @@ public final class SnapshotQuery {
         }
         return new Snapshot(takenAt, version, versionNum, new ServerSettings(settings), visibility, locks, sessions,
                 tableEntries, Optional.ofNullable(pgBouncer), stats);
+    }
+
+    private static String mode(String m) {
+        return switch (m) {
+            case "ExclusiveLock" -> "ExclusiveLock";
+            case "ShareLock" -> "ShareLock";
+            default -> m;
+        };
     }
 
     private static Optional<List<StatementStat>> readStatements(Connection c) {

@@ -38,10 +38,22 @@ final class Evidence {
     }
 
     static String labels(List<AdvisoryLockRow> rows) {
-        List<String> labels = rows.stream().sorted(java.util.Comparator.comparing(AdvisoryLockRow::key))
-                .map(AdvisoryLockRow::label).distinct().toList();
-        String shown = labels.stream().limit(5).collect(Collectors.joining(", "));
-        return labels.size() > 5 ? shown + ", … (" + labels.size() + " keys)" : shown;
+        List<AdvisoryLockRow> byKey = rows.stream().sorted(java.util.Comparator.comparing(AdvisoryLockRow::key))
+                .toList();
+        List<String> shown = new java.util.ArrayList<>();
+        int distinct = 0;
+        LockKey previous = null;
+        for (AdvisoryLockRow r : byKey) {
+            if (!r.key().equals(previous)) {
+                distinct++;
+                if (shown.size() < 5) {
+                    shown.add(r.label());
+                }
+                previous = r.key();
+            }
+        }
+        String text = String.join(", ", shown);
+        return distinct > 5 ? text + ", … (" + distinct + " keys)" : text;
     }
 
     static String who(SessionInfo s) {

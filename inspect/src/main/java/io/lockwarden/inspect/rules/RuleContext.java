@@ -26,12 +26,19 @@ public final class RuleContext {
     private final Map<Integer, List<AdvisoryLockRow>> locksByPid;
     private final Map<Integer, SessionInfo> sessions = new HashMap<>();
     private final Map<Integer, Set<Integer>> blockedBy = new HashMap<>();
+    private final Map<Integer, List<AdvisoryLockRow>> held = new HashMap<>();
+    private final Map<Integer, List<LockKey>> heldKeys = new HashMap<>();
 
     /** Indexes a snapshot. Never fails. */
     public RuleContext(Snapshot snapshot, RuleOptions options) {
         this.snapshot = snapshot;
         this.options = options;
         this.locksByPid = snapshot.locksByPid();
+        locksByPid.forEach((pid, rows) -> {
+            List<AdvisoryLockRow> granted = rows.stream().filter(AdvisoryLockRow::granted).toList();
+            held.put(pid, granted);
+            heldKeys.put(pid, granted.stream().map(AdvisoryLockRow::key).sorted().distinct().toList());
+        });
         for (SessionInfo s : snapshot.sessions()) {
             sessions.put(s.pid(), s);
             for (int blocker : s.blockingPids()) {
@@ -60,14 +67,14 @@ public final class RuleContext {
         return locksByPid.keySet();
     }
 
-    /** Granted locks of a pid. */
+    /** Granted locks of a pid, in {@code pg_locks} order. */
     public List<AdvisoryLockRow> held(int pid) {
-        return locksByPid.getOrDefault(pid, List.of()).stream().filter(AdvisoryLockRow::granted).toList();
+        return held.getOrDefault(pid, List.of());
     }
 
     /** Keys of the granted locks of a pid, sorted, without duplicates. */
     public List<LockKey> heldKeys(int pid) {
-        return held(pid).stream().map(AdvisoryLockRow::key).distinct().sorted().toList();
+        return heldKeys.getOrDefault(pid, List.of());
     }
 
     /** Locks a pid waits for. */
@@ -111,14 +118,11 @@ public final class RuleContext {
     public Set<Integer> rootBlockers(int pid) {
         Set<Integer> roots = new LinkedHashSet<>();
         Set<Integer> seen = new LinkedHashSet<>();
-        Deque<Integer> todo = new ArrayDeque<>(blockers(pid));
         seen.add(pid);
+        Deque<Integer> todo = new ArrayDeque<>(blockers(pid));
         while (!todo.isEmpty()) {
             int p = todo.poll();
             if (!seen.add(p)) {
-                if (p != pid || roots.isEmpty()) {
-                    roots.add(p);
-                }
                 continue;
             }
             List<Integer> next = blockers(p);
@@ -127,6 +131,10 @@ public final class RuleContext {
             } else {
                 todo.addAll(next);
             }
+        }
+        if (roots.isEmpty()) {
+            seen.remove(pid);
+            roots.addAll(seen);
         }
         return roots;
     }

@@ -1,0 +1,54 @@
+package io.lockwarden.cli.internal.soak;
+
+import io.lockwarden.LockKey;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import javax.sql.DataSource;
+
+/**
+ * The bug the soak exists to catch, reproduced on purpose: a session-level {@code pg_advisory_lock} taken
+ * inside a transaction and released only when the work succeeds. When the work throws, the transaction
+ * rolls back, the connection goes back to the pool, and the lock stays with it (and with every client
+ * the pool or a transaction-mode pooler later hands that server session to). Thread-safe.
+ */
+public final class SessionRawStrategy implements LockStrategy {
+    private final DataSource pool;
+    private final Duration lockTimeout;
+
+    /** Locks through connections of this pool, each attempt limited by {@code lockTimeout} on the server. */
+    public SessionRawStrategy(DataSource pool, Duration lockTimeout) {
+        this.pool = pool;
+        this.lockTimeout = lockTimeout;
+    }
+
+    @Override
+    public void withLock(LockKey key, CriticalSection work) throws Exception {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("SET LOCAL lock_timeout = '" + lockTimeout.toMillis() + "ms'");
+                st.execute("SELECT pg_advisory_lock(" + key.sqlArguments() + ")");
+                try {
+                    work.run(c);
+                    st.execute("SELECT pg_advisory_unlock(" + key.sqlArguments() + ")");
+                    c.commit();
+                } catch (Exception e) {
+                    rollbackQuietly(c); // the bug: ROLLBACK does not release a session-level lock
+                    throw e;
+                }
+            } catch (Exception e) {
+                rollbackQuietly(c);
+                throw e;
+            }
+        }
+    }
+
+    static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (Exception ignored) {
+            // the connection may be dead (terminated or killed on purpose): nothing to roll back
+        }
+    }
+}
