@@ -70,7 +70,7 @@ import java.util.regex.Pattern;
 public final class JavaAnalyzer {
     private static final ThreadLocal<JavaParser> PARSER = ThreadLocal.withInitial(() -> new JavaParser(
             new ParserConfiguration()
-                    .setLanguageLevel(ParserConfiguration.LanguageLevel.RAW)
+                    .setLanguageLevel(ParserConfiguration.LanguageLevel.BLEEDING_EDGE)
                     .setAttributeComments(false)));
 
     private static final Set<String> STRING_BUILDERS = Set.of("format", "formatted", "concat", "join",
@@ -91,6 +91,7 @@ public final class JavaAnalyzer {
             "info", "trace", "warn", "log", "println", "printf", "getResultSet", "queryForObject", "single",
             "query", "param", "sql", "fetchValue", "getSingleResult", "setParameter", "equals", "isPresent",
             "isEmpty", "orElse", "booleanValue", "TRUE");
+    private static final Set<String> HANDLE_METHODS = Set.of("acquire", "tryAcquire", "acquireOn", "tryAcquireOn");
     private static final Pattern RELEASE_CALL = Pattern.compile("(?i).*(unlock|release).*");
     private static final Pattern LOCK_METHOD = Pattern.compile("(?i).*(lock|acquire).*");
 
@@ -130,7 +131,7 @@ public final class JavaAnalyzer {
     /** True when a Java file needs the full analysis: it mentions advisory functions or Lockwarden handles. */
     public static boolean isCandidate(String text) {
         return SqlText.mentionsAdvisory(text)
-                || (text.contains("io.lockwarden") && (text.contains("acquire") || text.contains("tryAcquire")));
+                || (text.contains("io.lockwarden") && (text.contains("acquire") || text.contains("Acquire")));
     }
 
     /** Parses; on failure records a problem on {@code out} and returns null. */
@@ -836,16 +837,22 @@ public final class JavaAnalyzer {
         }
         for (MethodCallExpr mc : cu.findAll(MethodCallExpr.class)) {
             String name = mc.getNameAsString();
-            if (!name.equals("acquire") && !name.equals("tryAcquire")) {
+            if (!HANDLE_METHODS.contains(name)) {
                 continue;
             }
             Expression outer = outermost(mc);
+            if (closedAtOnce(mc) || closedByCallback(mc)) {
+                continue;
+            }
             Node parent = outer.getParentNode().orElse(null);
             String declaredType = parent instanceof VariableDeclarator v ? v.getTypeAsString() : null;
             String scopeType = mc.getScope().map(sc -> scopeName(sc)).map(n -> typeOf(n, mc)).orElse(null);
             boolean lockwardenCall = "AdvisoryLocks".equals(scopeType)
                     || declaredType != null && declaredType.contains("SessionLock");
-            if (!lockwardenCall || inTryResource(mc) || parent instanceof ReturnStmt) {
+            boolean returnsHandle = parent instanceof ReturnStmt && (outer == mc || outer instanceof MethodCallExpr om
+                    && (om.getNameAsString().equals("orElseThrow") || om.getNameAsString().equals("get"))
+                    && om.getScope().orElse(null) == mc);
+            if (!lockwardenCall || inTryResource(mc) || returnsHandle) {
                 continue;
             }
             String var = assignedVariable(outer);
@@ -855,6 +862,27 @@ public final class JavaAnalyzer {
             out.report(Rule.SESSION_HANDLE_NOT_IN_TRY_WITH_RESOURCES, offsetOf(mc), name + "(...) returns a "
                     + "SessionLock that is not closed by try-with-resources: an exception leaks the lock.");
         }
+    }
+
+    /** {@code locks.acquire(k).close()}: nothing runs while it is held. */
+    private static boolean closedAtOnce(MethodCallExpr acquire) {
+        return acquire.getParentNode().orElse(null) instanceof MethodCallExpr m
+                && m.getScope().orElse(null) == acquire && m.getNameAsString().equals("close");
+    }
+
+    /** {@code locks.tryAcquire(k).ifPresent(lock -> { try (lock) { ... } })} and similar callbacks. */
+    private static boolean closedByCallback(MethodCallExpr acquire) {
+        Expression cur = acquire;
+        while (cur.getParentNode().orElse(null) instanceof MethodCallExpr m && m.getScope().orElse(null) == cur) {
+            for (Expression a : m.getArguments()) {
+                if (a instanceof LambdaExpr l && l.getParameters().size() == 1
+                        && usedAsTryResource(l.getParameter(0).getNameAsString(), l.getBody())) {
+                    return true;
+                }
+            }
+            cur = m;
+        }
+        return false;
     }
 
     private static boolean inTryResource(Node n) {
