@@ -33,6 +33,10 @@ public class GoodLockwardenHandle {
         return locks.acquire(LockKey.named("jobs", "caller-owned"));
     }
 
+    java.util.function.Supplier<SessionLock> lazily() {
+        return () -> locks.acquire(LockKey.named("jobs", "lazy"));
+    }
+
     void probe() {
         locks.acquire(LockKey.named("jobs", "probe")).close();
         locks.tryAcquire(LockKey.named("jobs", "maybe")).ifPresent(lock -> {

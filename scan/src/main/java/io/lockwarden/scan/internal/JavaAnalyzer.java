@@ -852,7 +852,9 @@ public final class JavaAnalyzer {
             boolean returnsHandle = parent instanceof ReturnStmt && (outer == mc || outer instanceof MethodCallExpr om
                     && (om.getNameAsString().equals("orElseThrow") || om.getNameAsString().equals("get"))
                     && om.getScope().orElse(null) == mc);
-            if (!lockwardenCall || inTryResource(mc) || returnsHandle) {
+            boolean lambdaReturnsHandle = outer == mc && parent instanceof ExpressionStmt es
+                    && es.getParentNode().orElse(null) instanceof LambdaExpr l && l.getExpressionBody().isPresent();
+            if (!lockwardenCall || inTryResource(mc) || returnsHandle || lambdaReturnsHandle) {
                 continue;
             }
             String var = assignedVariable(outer);
