@@ -34,8 +34,18 @@ class JavaSlicerTest {
                 .doesNotContain("List.of(\"x\"").doesNotContain("Other.UNLOCK");
         assertThat(sliced).contains("c.prepareStatement(LOCK).execute();")
                 .contains("static final String LOCK = \"SELECT pg_advisory_lock(?)\";")
-                .contains("java.util.List<String> load(int id) throws java.sql.SQLException {");
+                .doesNotContain("load(int id)").contains("void locked(java.sql.Connection c) throws Exception {");
         assertThat(sliced.indexOf("c.prepareStatement(LOCK)")).isEqualTo(SOURCE.indexOf("c.prepareStatement(LOCK)"));
+    }
+
+    @Test
+    void onlyMethodAndConstructorHeadersCountAsWholeMembers() {
+        assertThat(io.lockwarden.scan.internal.JavaSlicer.class).isNotNull();
+        String init = "class B {\n  static { if (ready()) { warm(); } }\n  Runnable r = () -> { run(1); };\n"
+                + "  @Override public <T> java.util.Map<String, java.util.List<T>> m(T t) throws Exception { return null; }\n}\n";
+        String sliced = JavaSlicer.slice(init, Set.of());
+        assertThat(sliced).contains("static { if (ready()) {").contains("Runnable r = () -> {").doesNotContain("<T> java.util.Map")
+                .hasSameSizeAs(init);
     }
 
     @Test

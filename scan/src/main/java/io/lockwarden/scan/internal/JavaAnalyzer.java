@@ -6,6 +6,7 @@ import com.github.javaparser.ParserConfiguration;
 import com.github.javaparser.Position;
 import com.github.javaparser.Problem;
 import com.github.javaparser.ast.CompilationUnit;
+import com.github.javaparser.ast.DataKey;
 import com.github.javaparser.ast.ImportDeclaration;
 import com.github.javaparser.ast.Node;
 import com.github.javaparser.ast.NodeList;
@@ -146,23 +147,36 @@ public final class JavaAnalyzer {
      * @param constantFields names of other files' lock SQL constants that make a body relevant
      */
     public static CompilationUnit parse(SourceFile f, Set<String> constantFields, FileAnalysis out) {
+        return parse(f, constantFields, out, true);
+    }
+
+    /** As {@link #parse(SourceFile, Set, FileAnalysis)}; {@code slice = false} parses the text as it is (tests). */
+    static CompilationUnit parse(SourceFile f, Set<String> constantFields, FileAnalysis out, boolean slice) {
         ParseResult<CompilationUnit> r;
+        JavaSlicer.Compacted compacted;
         try {
-            r = PARSER.get().parse(JavaSlicer.slice(f.text(), constantFields));
+            compacted = slice ? JavaSlicer.sliceAndCompact(f.text(), constantFields)
+                    : new JavaSlicer.Compacted(f.text(), null);
+            r = PARSER.get().parse(compacted.text());
         } catch (RuntimeException | StackOverflowError e) {
             out.problem(0, "Java parser failed: " + e.getClass().getSimpleName());
             return null;
         }
         if (!r.isSuccessful() || r.getResult().isEmpty()) {
             Problem p = r.getProblems().isEmpty() ? null : r.getProblems().get(0);
-            int line = p == null ? 0 : p.getLocation().flatMap(l -> l.getBegin().getRange())
-                    .map(rg -> rg.begin.line).orElse(0);
+            int line = p == null ? 0 : compacted.originalLine(p.getLocation().flatMap(l -> l.getBegin().getRange())
+                    .map(rg -> rg.begin.line).orElse(0));
             String msg = p == null ? "unknown error" : p.getMessage().lines().findFirst().orElse("");
             out.problem(line, "does not parse as Java: " + msg);
             return null;
         }
-        return r.getResult().get();
+        CompilationUnit cu = r.getResult().get();
+        cu.setData(ORIGINAL_LINES, compacted);
+        return cu;
     }
+
+    private static final DataKey<JavaSlicer.Compacted> ORIGINAL_LINES = new DataKey<>() {
+    };
 
     /** Adds {@code Type.FIELD -> value} for every static final String constant that mentions advisory locks. */
     public static void collectConstants(CompilationUnit cu, Map<String, String> sink) {
@@ -973,8 +987,8 @@ public final class JavaAnalyzer {
     private String hole(Expression e) {
         String text = null;
         if (file != null && e.getBegin().isPresent() && e.getEnd().isPresent()) {
-            int from = file.offset(e.getBegin().get().line, e.getBegin().get().column);
-            int to = file.offset(e.getEnd().get().line, e.getEnd().get().column) + 1;
+            int from = offsetAt(e.getBegin().get());
+            int to = offsetAt(e.getEnd().get()) + 1;
             text = to > from ? file.text().substring(from, Math.min(to, file.text().length())) : null;
         }
         if (text == null) {
@@ -1095,6 +1109,11 @@ public final class JavaAnalyzer {
     }
 
     private int offsetOf(Node n) {
-        return n.getBegin().map(p -> file.offset(p.line, p.column)).orElse(0);
+        return n.getBegin().map(this::offsetAt).orElse(0);
+    }
+
+    private int offsetAt(Position p) {
+        JavaSlicer.Compacted c = cu.containsData(ORIGINAL_LINES) ? cu.getData(ORIGINAL_LINES) : null;
+        return file.offset(c == null ? p.line : c.originalLine(p.line), p.column);
     }
 }

@@ -15,6 +15,65 @@ public final class JavaSlicer {
     }
 
     /**
+     * Text to parse with the lines that slicing emptied removed, and for each of its lines the 1-based line
+     * of the original file ({@code lineMap[i]} for line {@code i + 1}); columns are unchanged.
+     *
+     * @param text    the text to parse
+     * @param lineMap original line numbers, or null when no line was removed
+     */
+    public record Compacted(String text, int[] lineMap) {
+        /** The original 1-based line of a line of {@link #text()}. */
+        public int originalLine(int line) {
+            return lineMap == null || line < 1 || line > lineMap.length ? line : lineMap[line - 1];
+        }
+    }
+
+    /** Slices and drops the lines that slicing made empty (they were comments or irrelevant members). */
+    public static Compacted sliceAndCompact(String text, Set<String> extraWords) {
+        String sliced = slice(text, extraWords);
+        if (sliced == text) {
+            return new Compacted(text, null);
+        }
+        StringBuilder b = new StringBuilder(sliced.length() / 2);
+        int[] map = new int[64];
+        int kept = 0;
+        int line = 1;
+        int start = 0;
+        int n = sliced.length();
+        while (start <= n) {
+            int end = sliced.indexOf('\n', start);
+            int stop = end < 0 ? n : end;
+            boolean emptied = isBlank(sliced, start, stop) && !isBlank(text, start, stop);
+            if (!emptied) {
+                b.append(sliced, start, stop);
+                if (end >= 0) {
+                    b.append('\n');
+                }
+                if (kept == map.length) {
+                    map = java.util.Arrays.copyOf(map, kept * 2);
+                }
+                map[kept++] = line;
+            }
+            if (end < 0) {
+                break;
+            }
+            start = end + 1;
+            line++;
+        }
+        return new Compacted(b.toString(), java.util.Arrays.copyOf(map, kept));
+    }
+
+    private static boolean isBlank(String s, int from, int to) {
+        for (int k = from; k < to; k++) {
+            char c = s.charAt(k);
+            if (c != ' ' && c != '\t' && c != '\r') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * The text to parse: {@code text} with irrelevant bodies blanked.
      *
      * @param extraWords names that make a body relevant (constants of other files)
@@ -26,6 +85,7 @@ public final class JavaSlicer {
         int n = text.length();
         char prevSignificant = 0;
         boolean inThrows = false;
+        int memberStart = 0;
         int i = 0;
         while (i < n) {
             char c = text.charAt(i);
@@ -66,7 +126,12 @@ public final class JavaSlicer {
                     if (out == null) {
                         out = text.toCharArray();
                     }
-                    blank(out, i + 1, close);
+                    String signature = new String(out, memberStart, i - memberStart);
+                    if (isMethodSignature(signature)) {
+                        blank(out, memberStart, Math.min(close + 1, n)); // the whole member goes
+                    } else {
+                        blank(out, i + 1, close);
+                    }
                 } else if (out != null || text.indexOf("/*", i) >= 0 && text.indexOf("/*", i) < close
                         || text.indexOf("//", i) >= 0 && text.indexOf("//", i) < close) {
                     if (out == null) {
@@ -75,6 +140,7 @@ public final class JavaSlicer {
                     blankComments(text, out, i + 1, close);
                 }
                 i = close < n ? close + 1 : n;
+                memberStart = i;
                 prevSignificant = '}';
                 inThrows = false;
                 continue;
@@ -82,12 +148,39 @@ public final class JavaSlicer {
             if (c == ';' || c == '{' || c == '}' || c == '=') {
                 inThrows = false;
             }
+            if (c == ';' || c == '{' || c == '}') {
+                memberStart = i + 1;
+            }
             if (!inThrows || c != ',' && c != '.' && c != '<' && c != '>') {
                 prevSignificant = c;
             }
             i++;
         }
         return out == null ? text : new String(out);
+    }
+
+    private static final java.util.regex.Pattern ANNOTATION =
+            java.util.regex.Pattern.compile("@[\\w.]+(\\s*\\([^()]*\\))?");
+    private static final java.util.regex.Pattern METHOD_SIGNATURE = java.util.regex.Pattern.compile(
+            "\\s*((public|protected|private|static|final|abstract|synchronized|native|default|strictfp)\\s+"
+                    + "|<[^{};=()]*>\\s*)*([\\w.\\[\\]?]+(<[^{};=()]*>)?[\\[\\]\\s]*\\s+)?\\w+\\s*"
+                    + "\\([^{};=]*\\)\\s*(throws\\s+[\\w.,\\s]+)?");
+    private static final Set<String> STATEMENT_WORDS = Set.of("if", "for", "while", "switch", "catch", "try",
+            "synchronized", "else", "do", "return", "new", "record");
+
+    /** True for a plain method or constructor header (annotations allowed), never a statement or initializer. */
+    static boolean isMethodSignature(String signature) {
+        String t = ANNOTATION.matcher(signature).replaceAll(" ").strip();
+        if (t.isEmpty() || t.indexOf('(') < 0) {
+            return false;
+        }
+        String first = t.split("[\\s(<]", 2)[0];
+        String name = t.substring(0, t.indexOf('(')).strip();
+        name = name.substring(Math.max(name.lastIndexOf(' '), name.lastIndexOf('>')) + 1);
+        if (STATEMENT_WORDS.contains(first) || STATEMENT_WORDS.contains(name)) {
+            return false;
+        }
+        return METHOD_SIGNATURE.matcher(t).matches();
     }
 
     private static void blank(char[] out, int from, int to) {
@@ -165,6 +258,10 @@ public final class JavaSlicer {
         int eq = text.indexOf('=', stmt + 1);
         if (eq < 0 || eq > at) {
             return;
+        }
+        String head = text.substring(stmt + 1, eq);
+        if (!head.contains("final") && !head.contains("static")) {
+            return; // a local variable: its own method mentions the SQL anyway
         }
         int e = eq - 1;
         while (e > stmt && Character.isWhitespace(text.charAt(e))) {
