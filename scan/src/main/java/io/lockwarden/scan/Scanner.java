@@ -54,7 +54,13 @@ public final class Scanner {
     private final Baseline baseline;
 
     private Scanner(Builder b) {
-        this.baseDirectory = b.baseDirectory.toAbsolutePath().normalize();
+        Path base = b.baseDirectory.toAbsolutePath().normalize();
+        try {
+            base = base.toRealPath(); // files are walked by their real paths
+        } catch (IOException e) {
+            // a base directory that does not exist only changes how paths are displayed
+        }
+        this.baseDirectory = base;
         this.threads = b.threads;
         this.baseline = b.baseline;
     }
@@ -343,6 +349,13 @@ public final class Scanner {
 
     private String display(Path p) {
         Path abs = p.toAbsolutePath().normalize();
+        if (!abs.startsWith(baseDirectory)) {
+            try {
+                abs = p.toRealPath();
+            } catch (IOException e) {
+                // keep the absolute path
+            }
+        }
         if (abs.startsWith(baseDirectory)) {
             String rel = baseDirectory.relativize(abs).toString().replace('\\', '/');
             return rel.isEmpty() ? abs.getFileName().toString() : rel;
