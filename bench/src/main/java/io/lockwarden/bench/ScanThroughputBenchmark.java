@@ -12,9 +12,10 @@ import java.util.stream.Stream;
 
 /**
  * Throughput of {@link Scanner} on a generated Java tree of at least one million lines, next to the time
- * {@code grep -r pg_advisory} takes on the same tree in the same run (the I/O floor). Two trees: a
- * realistic one (1 file in 20 uses advisory locks, the rest is ordinary service code) and a worst case
- * where every file mentions an advisory lock function, so every file is parsed by JavaParser.
+ * {@code grep -r pg_advisory} takes on the same tree in the same run (the I/O floor). Three trees: a
+ * realistic one (1 file in 20 uses advisory locks, the rest is ordinary service code); every file with a
+ * lock method, so every file is parsed (irrelevant methods are sliced away first); and a dense one where
+ * every method of every file runs lock SQL, so nothing can be sliced and JavaParser sees every line.
  *
  * <p>Run: {@code mvn -q -pl bench -am exec:java -Dexec.mainClass=io.lockwarden.bench.ScanThroughputBenchmark}.
  * Optional arguments: target lines (default 1,000,000), repetitions (default 3), threads (default all cores).
@@ -29,11 +30,12 @@ public final class ScanThroughputBenchmark {
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : Runtime.getRuntime().availableProcessors();
         System.out.printf("scan throughput: target %,d lines, %d repetitions, %d threads%n", targetLines, reps, threads);
-        for (int every : new int[] {20, 1}) {
+        for (int every : new int[] {20, 1, 0}) {
             Path root = Files.createTempDirectory("lockwarden-scan-bench");
             try {
                 long lines = generate(root, targetLines, every);
-                String label = every == 1 ? "worst case (every file parsed)" : "realistic (1 file in " + every + " locks)";
+                String label = every == 0 ? "dense (every method runs lock SQL, nothing sliced)"
+                        : every == 1 ? "every file parsed" : "realistic (1 file in " + every + " locks)";
                 Scanner scanner = Scanner.builder().baseDirectory(root).threads(threads).build();
                 scanner.scan(List.of(root)); // warm-up: JIT and page cache
                 grep(root);
@@ -75,7 +77,7 @@ public final class ScanThroughputBenchmark {
         while (lines < targetLines) {
             Path dir = root.resolve("src/main/java/com/example/module" + (i / 200));
             Files.createDirectories(dir);
-            String text = javaFile(i, i % lockEvery == 0);
+            String text = javaFile(i, lockEvery == 0 || i % lockEvery == 0, lockEvery == 0);
             Files.writeString(dir.resolve("Service" + i + ".java"), text);
             lines += text.lines().count();
             i++;
@@ -83,7 +85,7 @@ public final class ScanThroughputBenchmark {
         return lines;
     }
 
-    private static String javaFile(int n, boolean locks) {
+    private static String javaFile(int n, boolean locks, boolean dense) {
         StringBuilder b = new StringBuilder();
         b.append("package com.example.module").append(n / 200).append(";\n\n");
         b.append("import java.sql.Connection;\nimport java.sql.PreparedStatement;\nimport java.sql.ResultSet;\n");
@@ -108,6 +110,10 @@ public final class ScanThroughputBenchmark {
             b.append("    /** Loads orders of a customer, variant ").append(m).append(". */\n");
             b.append("    public List<String> load").append(m).append("(Connection c, long customer) throws SQLException {\n");
             b.append("        List<String> out = new ArrayList<>();\n");
+            if (dense) {
+                b.append("        try (PreparedStatement lock = c.prepareStatement(LOCK)) {\n");
+                b.append("            lock.setLong(1, customer);\n            lock.executeQuery();\n        }\n");
+            }
             b.append("        try (PreparedStatement ps = c.prepareStatement(FIND)) {\n");
             b.append("            ps.setLong(1, customer);\n");
             b.append("            try (ResultSet rs = ps.executeQuery()) {\n");

@@ -124,9 +124,7 @@ public enum ReportFormat {
             o.put("helpUri", "https://github.com/lockwarden/lockwarden/blob/main/docs/scan-rules.md#"
                     + rule.docAnchor());
         }
-        run.putObject("originalUriBaseIds").putObject("SRCROOT").put("description", "")
-                .remove("description");
-        ((ObjectNode) run.get("originalUriBaseIds").get("SRCROOT")).putObject("description")
+        run.putObject("originalUriBaseIds").putObject("SRCROOT").putObject("description")
                 .put("text", "The directory lockwarden scan ran in.");
         ArrayNode results = run.putArray("results");
         for (Finding f : r.findings()) {

@@ -54,7 +54,13 @@ public final class Scanner {
     private final Baseline baseline;
 
     private Scanner(Builder b) {
-        this.baseDirectory = b.baseDirectory.toAbsolutePath().normalize();
+        Path base = b.baseDirectory.toAbsolutePath().normalize();
+        try {
+            base = base.toRealPath(); // files are walked by their real paths
+        } catch (IOException e) {
+            // a base directory that does not exist only changes how paths are displayed
+        }
+        this.baseDirectory = base;
         this.threads = b.threads;
         this.baseline = b.baseline;
     }
@@ -103,7 +109,7 @@ public final class Scanner {
     private static final class Work {
         final SourceFile file;
         final FileAnalysis analysis;
-        CompilationUnit cu;
+        Set<String> ownTypes = Set.of();
         boolean javaCandidate;
 
         Work(SourceFile file) {
@@ -158,8 +164,8 @@ public final class Scanner {
     }
 
     private ScanResult run(List<FileCollector.Candidate> candidates, List<Notice> notices) {
-        // Phase 1: read every file; analyse non-Java files; parse Java files that mention advisory locks
-        // and collect their SQL constants for the other files.
+        // Phase 1: read every file and analyse it. Java files that mention advisory locks are parsed and
+        // analysed with their own constants; their lock SQL constants are collected for the other files.
         Map<String, String> constants = new ConcurrentHashMap<>();
         List<Work> works = candidates.parallelStream().map(c -> {
             Work w = read(c, notices);
@@ -171,9 +177,11 @@ public final class Scanner {
                 if (lang == Language.JAVA) {
                     if (JavaAnalyzer.isCandidate(w.file.text())) {
                         w.javaCandidate = true;
-                        w.cu = JavaAnalyzer.parse(w.file, w.analysis);
-                        if (w.cu != null) {
-                            JavaAnalyzer.collectConstants(w.cu, constants);
+                        CompilationUnit cu = JavaAnalyzer.parse(w.file, w.analysis);
+                        if (cu != null) {
+                            JavaAnalyzer.collectConstants(cu, constants);
+                            w.ownTypes = JavaAnalyzer.typeNames(cu);
+                            JavaAnalyzer.analyze(w.file, cu, Map.of(), w.analysis);
                         }
                     }
                 } else if (lang == Language.SQL) {
@@ -187,25 +195,27 @@ public final class Scanner {
             return w;
         }).filter(Objects::nonNull).collect(Collectors.toList());
 
-        // Phase 2: Java analysis, including files that only reference another file's lock SQL constant.
+        // Phase 2: Java files that use another file's lock SQL constant are (re)analysed with all constants.
         Map<String, Set<String>> typesByField = new HashMap<>();
         for (String q : constants.keySet()) {
             int dot = q.indexOf('.');
             typesByField.computeIfAbsent(q.substring(dot + 1), k -> new HashSet<>()).add(q.substring(0, dot));
         }
-        works.parallelStream().filter(w -> w.file.language() == Language.JAVA).forEach(w -> {
-            try {
-                if (!w.javaCandidate && !typesByField.isEmpty() && JavaAnalyzer.referencesAny(w.file.text(), typesByField)) {
-                    w.cu = JavaAnalyzer.parse(w.file, w.analysis);
-                }
-                if (w.cu != null) {
-                    JavaAnalyzer.analyze(w.file, w.cu, constants, w.analysis);
-                    w.cu = null;
-                }
-            } catch (RuntimeException | StackOverflowError e) {
-                w.analysis.problem(0, "analysis failed: " + e.getClass().getSimpleName());
-            }
-        });
+        if (!typesByField.isEmpty()) {
+            works.parallelStream().filter(w -> w.file.language() == Language.JAVA)
+                    .filter(w -> JavaAnalyzer.referencesAny(w.file.text(), typesByField, w.ownTypes))
+                    .forEach(w -> {
+                        try {
+                            w.analysis.reset();
+                            CompilationUnit cu = JavaAnalyzer.parse(w.file, typesByField.keySet(), w.analysis);
+                            if (cu != null) {
+                                JavaAnalyzer.analyze(w.file, cu, constants, w.analysis);
+                            }
+                        } catch (RuntimeException | StackOverflowError e) {
+                            w.analysis.problem(0, "analysis failed: " + e.getClass().getSimpleName());
+                        }
+                    });
+        }
 
         // Phase 3: pooler configs, which depend on whether the code base takes session-level locks.
         Work sessionLockWitness = works.stream().filter(w -> w.analysis.takesSessionLocks()).findFirst().orElse(null);
@@ -264,8 +274,6 @@ public final class Scanner {
             return;
         }
         if (witness != null) {
-            String where = witness.file.displayPath() + ":" + witness.analysis.findings().stream()
-                    .mapToInt(RawFinding::line).min().orElse(1);
             String because = "the code base takes session-level advisory locks (e.g. " + witness.file.displayPath() + ")";
             if (cfg.globalTransactionPooling()) {
                 w.analysis.report(Rule.PGBOUNCER_TRANSACTION_POOLING, cfg.globalPoolModeLine(), 1,
@@ -275,7 +283,6 @@ public final class Scanner {
                 w.analysis.report(Rule.PGBOUNCER_TRANSACTION_POOLING, db.line(), 1, "database " + db.name()
                         + " uses pool_mode=transaction while " + because + ".");
             }
-            Objects.requireNonNull(where);
         }
         boolean anyTransaction = cfg.globalTransactionPooling() || !cfg.transactionDatabases().isEmpty();
         if (cfg.resetQuery() != null && !cfg.resetQuery().isBlank() && anyTransaction && !cfg.resetQueryAlways()) {
@@ -342,6 +349,13 @@ public final class Scanner {
 
     private String display(Path p) {
         Path abs = p.toAbsolutePath().normalize();
+        if (!abs.startsWith(baseDirectory)) {
+            try {
+                abs = p.toRealPath();
+            } catch (IOException e) {
+                // keep the absolute path
+            }
+        }
         if (abs.startsWith(baseDirectory)) {
             String rel = baseDirectory.relativize(abs).toString().replace('\\', '/');
             return rel.isEmpty() ? abs.getFileName().toString() : rel;

@@ -17,6 +17,13 @@ public class HandleNotClosed {
         lock.close();
     }
 
+    boolean runIfFree(java.sql.Connection c) {
+        return locks.tryAcquireOn(c, LockKey.named("jobs", "hourly")).map(lock -> { // expect: LW108
+            doWork();
+            return true;
+        }).orElse(false);
+    }
+
     private void doWork() {
     }
 }

@@ -33,6 +33,29 @@ public class GoodLockwardenHandle {
         return locks.acquire(LockKey.named("jobs", "caller-owned"));
     }
 
+    java.util.function.Supplier<SessionLock> lazily() {
+        return () -> locks.acquire(LockKey.named("jobs", "lazy"));
+    }
+
+    void probe() {
+        locks.acquire(LockKey.named("jobs", "probe")).close();
+        locks.tryAcquire(LockKey.named("jobs", "maybe")).ifPresent(lock -> {
+            try (lock) {
+                doWork();
+            }
+        });
+    }
+
+    int kind(Object o) {
+        return switch (o.hashCode() % 3) {
+            case 0 -> 1;
+            default -> {
+                int k = o.toString().length();
+                yield k;
+            }
+        };
+    }
+
     private void doWork() {
     }
 }

@@ -43,6 +43,14 @@ public final class FileAnalysis {
         problems.add(message);
     }
 
+    /** Forgets everything recorded so far, before the file is analysed again with more context. */
+    public void reset() {
+        findings.clear();
+        problems.clear();
+        problemLine = 0;
+        takesSessionLocks = false;
+    }
+
     /** Records that the file takes a session-level lock (relevant to pooler rules). */
     public void markSessionLock() {
         takesSessionLocks = true;

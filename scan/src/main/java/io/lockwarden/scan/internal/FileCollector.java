@@ -45,7 +45,12 @@ public final class FileCollector {
         Path realRoot = root.toRealPath();
         if (Files.isRegularFile(realRoot)) {
             Language lang = Language.of(realRoot.getFileName().toString());
-            out.add(new Candidate(root, lang == null ? Language.SQL : lang));
+            if (lang == null) {
+                notices.add(new Notice(display.apply(root), 0, "not a file type lockwarden scan reads "
+                        + "(.java .kt .py .rb .go .js .ts .sql .ini); skipped"));
+            } else {
+                out.add(new Candidate(root, lang));
+            }
             return out;
         }
         Deque<GitIgnore> stack = new ArrayDeque<>(parentIgnores(realRoot));

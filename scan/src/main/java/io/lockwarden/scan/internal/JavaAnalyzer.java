@@ -6,6 +6,7 @@ import com.github.javaparser.ParserConfiguration;
 import com.github.javaparser.Position;
 import com.github.javaparser.Problem;
 import com.github.javaparser.ast.CompilationUnit;
+import com.github.javaparser.ast.DataKey;
 import com.github.javaparser.ast.ImportDeclaration;
 import com.github.javaparser.ast.Node;
 import com.github.javaparser.ast.NodeList;
@@ -47,7 +48,9 @@ import com.github.javaparser.ast.stmt.Statement;
 import com.github.javaparser.ast.stmt.ThrowStmt;
 import com.github.javaparser.ast.stmt.TryStmt;
 import io.lockwarden.scan.Rule;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,7 +71,7 @@ import java.util.regex.Pattern;
 public final class JavaAnalyzer {
     private static final ThreadLocal<JavaParser> PARSER = ThreadLocal.withInitial(() -> new JavaParser(
             new ParserConfiguration()
-                    .setLanguageLevel(ParserConfiguration.LanguageLevel.RAW)
+                    .setLanguageLevel(ParserConfiguration.LanguageLevel.BLEEDING_EDGE)
                     .setAttributeComments(false)));
 
     private static final Set<String> STRING_BUILDERS = Set.of("format", "formatted", "concat", "join",
@@ -89,6 +92,7 @@ public final class JavaAnalyzer {
             "info", "trace", "warn", "log", "println", "printf", "getResultSet", "queryForObject", "single",
             "query", "param", "sql", "fetchValue", "getSingleResult", "setParameter", "equals", "isPresent",
             "isEmpty", "orElse", "booleanValue", "TRUE");
+    private static final Set<String> HANDLE_METHODS = Set.of("acquire", "tryAcquire", "acquireOn", "tryAcquireOn");
     private static final Pattern RELEASE_CALL = Pattern.compile("(?i).*(unlock|release).*");
     private static final Pattern LOCK_METHOD = Pattern.compile("(?i).*(lock|acquire).*");
 
@@ -128,42 +132,71 @@ public final class JavaAnalyzer {
     /** True when a Java file needs the full analysis: it mentions advisory functions or Lockwarden handles. */
     public static boolean isCandidate(String text) {
         return SqlText.mentionsAdvisory(text)
-                || (text.contains("io.lockwarden") && (text.contains("acquire") || text.contains("tryAcquire")));
+                || (text.contains("io.lockwarden") && (text.contains("acquire") || text.contains("Acquire")));
     }
 
     /** Parses; on failure records a problem on {@code out} and returns null. */
     public static CompilationUnit parse(SourceFile f, FileAnalysis out) {
+        return parse(f, Set.of(), out);
+    }
+
+    /**
+     * Parses the file with bodies irrelevant to every rule blanked ({@link JavaSlicer}); positions are the
+     * file's. On failure records a problem on {@code out} and returns null.
+     *
+     * @param constantFields names of other files' lock SQL constants that make a body relevant
+     */
+    public static CompilationUnit parse(SourceFile f, Set<String> constantFields, FileAnalysis out) {
+        return parse(f, constantFields, out, true);
+    }
+
+    /** As {@link #parse(SourceFile, Set, FileAnalysis)}; {@code slice = false} parses the text as it is (tests). */
+    static CompilationUnit parse(SourceFile f, Set<String> constantFields, FileAnalysis out, boolean slice) {
         ParseResult<CompilationUnit> r;
+        JavaSlicer.Compacted compacted;
         try {
-            r = PARSER.get().parse(f.text());
+            compacted = slice ? JavaSlicer.sliceAndCompact(f.text(), constantFields)
+                    : new JavaSlicer.Compacted(f.text(), null);
+            r = PARSER.get().parse(compacted.text());
         } catch (RuntimeException | StackOverflowError e) {
             out.problem(0, "Java parser failed: " + e.getClass().getSimpleName());
             return null;
         }
         if (!r.isSuccessful() || r.getResult().isEmpty()) {
             Problem p = r.getProblems().isEmpty() ? null : r.getProblems().get(0);
-            int line = p == null ? 0 : p.getLocation().flatMap(l -> l.getBegin().getRange())
-                    .map(rg -> rg.begin.line).orElse(0);
+            int line = p == null ? 0 : compacted.originalLine(p.getLocation().flatMap(l -> l.getBegin().getRange())
+                    .map(rg -> rg.begin.line).orElse(0));
             String msg = p == null ? "unknown error" : p.getMessage().lines().findFirst().orElse("");
             out.problem(line, "does not parse as Java: " + msg);
             return null;
         }
-        return r.getResult().get();
+        CompilationUnit cu = r.getResult().get();
+        cu.setData(ORIGINAL_LINES, compacted);
+        return cu;
     }
+
+    private static final DataKey<JavaSlicer.Compacted> ORIGINAL_LINES = new DataKey<>() {
+    };
 
     /** Adds {@code Type.FIELD -> value} for every static final String constant that mentions advisory locks. */
     public static void collectConstants(CompilationUnit cu, Map<String, String> sink) {
-        for (TypeDeclaration<?> t : cu.findAll(TypeDeclaration.class)) {
-            boolean iface = t instanceof ClassOrInterfaceDeclaration c && c.isInterface();
-            for (FieldDeclaration fd : t.getFields()) {
-                if (!(iface || (fd.isStatic() && fd.isFinal()))) {
-                    continue;
-                }
+        JavaAnalyzer evaluator = new JavaAnalyzer(null, cu, Map.of(), null);
+        for (TypeDeclaration<?> t : cu.getTypes()) {
+            collectConstants(t, evaluator, sink);
+        }
+    }
+
+    private static void collectConstants(TypeDeclaration<?> t, JavaAnalyzer evaluator, Map<String, String> sink) {
+        boolean iface = t instanceof ClassOrInterfaceDeclaration c && c.isInterface();
+        for (BodyDeclaration<?> member : t.getMembers()) {
+            if (member instanceof TypeDeclaration<?> nested) {
+                collectConstants(nested, evaluator, sink);
+            } else if (member instanceof FieldDeclaration fd && (iface || fd.isStatic() && fd.isFinal())) {
                 for (VariableDeclarator v : fd.getVariables()) {
                     if (v.getInitializer().isEmpty()) {
                         continue;
                     }
-                    String s = new JavaAnalyzer(null, cu, Map.of(), null).eval(v.getInitializer().get(), 0);
+                    String s = evaluator.eval(v.getInitializer().get(), 0);
                     if (s != null && SqlText.mentionsAdvisory(s)) {
                         sink.put(t.getNameAsString() + "." + v.getNameAsString(), s);
                     }
@@ -176,7 +209,7 @@ public final class JavaAnalyzer {
      * True when the file may reference one of the {@code Type.FIELD} constants: it contains a field name
      * and, among its identifiers, the type that declares it. One pass over the text per candidate field.
      */
-    public static boolean referencesAny(String text, Map<String, Set<String>> typesByField) {
+    public static boolean referencesAny(String text, Map<String, Set<String>> typesByField, Set<String> ownTypes) {
         Set<String> ids = null;
         for (Map.Entry<String, Set<String>> e : typesByField.entrySet()) {
             if (!text.contains(e.getKey())) {
@@ -200,13 +233,29 @@ public final class JavaAnalyzer {
             }
             if (ids.contains(e.getKey())) {
                 for (String type : e.getValue()) {
-                    if (ids.contains(type)) {
+                    if (ids.contains(type) && !ownTypes.contains(type)) {
                         return true;
                     }
                 }
             }
         }
         return false;
+    }
+
+    /** Names of every type declared in the file (nested included). */
+    public static Set<String> typeNames(CompilationUnit cu) {
+        Set<String> names = new HashSet<>();
+        Deque<TypeDeclaration<?>> todo = new ArrayDeque<>(cu.getTypes());
+        while (!todo.isEmpty()) {
+            TypeDeclaration<?> t = todo.pop();
+            names.add(t.getNameAsString());
+            for (BodyDeclaration<?> m : t.getMembers()) {
+                if (m instanceof TypeDeclaration<?> nested) {
+                    todo.push(nested);
+                }
+            }
+        }
+        return names;
     }
 
     /** Runs every Java rule on a parsed file. */
@@ -802,16 +851,24 @@ public final class JavaAnalyzer {
         }
         for (MethodCallExpr mc : cu.findAll(MethodCallExpr.class)) {
             String name = mc.getNameAsString();
-            if (!name.equals("acquire") && !name.equals("tryAcquire")) {
+            if (!HANDLE_METHODS.contains(name)) {
                 continue;
             }
             Expression outer = outermost(mc);
+            if (closedAtOnce(mc) || closedByCallback(mc)) {
+                continue;
+            }
             Node parent = outer.getParentNode().orElse(null);
             String declaredType = parent instanceof VariableDeclarator v ? v.getTypeAsString() : null;
             String scopeType = mc.getScope().map(sc -> scopeName(sc)).map(n -> typeOf(n, mc)).orElse(null);
             boolean lockwardenCall = "AdvisoryLocks".equals(scopeType)
                     || declaredType != null && declaredType.contains("SessionLock");
-            if (!lockwardenCall || inTryResource(mc) || parent instanceof ReturnStmt) {
+            boolean returnsHandle = parent instanceof ReturnStmt && (outer == mc || outer instanceof MethodCallExpr om
+                    && (om.getNameAsString().equals("orElseThrow") || om.getNameAsString().equals("get"))
+                    && om.getScope().orElse(null) == mc);
+            boolean lambdaReturnsHandle = outer == mc && parent instanceof ExpressionStmt es
+                    && es.getParentNode().orElse(null) instanceof LambdaExpr l && l.getExpressionBody().isPresent();
+            if (!lockwardenCall || inTryResource(mc) || returnsHandle || lambdaReturnsHandle) {
                 continue;
             }
             String var = assignedVariable(outer);
@@ -821,6 +878,27 @@ public final class JavaAnalyzer {
             out.report(Rule.SESSION_HANDLE_NOT_IN_TRY_WITH_RESOURCES, offsetOf(mc), name + "(...) returns a "
                     + "SessionLock that is not closed by try-with-resources: an exception leaks the lock.");
         }
+    }
+
+    /** {@code locks.acquire(k).close()}: nothing runs while it is held. */
+    private static boolean closedAtOnce(MethodCallExpr acquire) {
+        return acquire.getParentNode().orElse(null) instanceof MethodCallExpr m
+                && m.getScope().orElse(null) == acquire && m.getNameAsString().equals("close");
+    }
+
+    /** {@code locks.tryAcquire(k).ifPresent(lock -> { try (lock) { ... } })} and similar callbacks. */
+    private static boolean closedByCallback(MethodCallExpr acquire) {
+        Expression cur = acquire;
+        while (cur.getParentNode().orElse(null) instanceof MethodCallExpr m && m.getScope().orElse(null) == cur) {
+            for (Expression a : m.getArguments()) {
+                if (a instanceof LambdaExpr l && l.getParameters().size() == 1
+                        && usedAsTryResource(l.getParameter(0).getNameAsString(), l.getBody())) {
+                    return true;
+                }
+            }
+            cur = m;
+        }
+        return false;
     }
 
     private static boolean inTryResource(Node n) {
@@ -906,14 +984,29 @@ public final class JavaAnalyzer {
         return null;
     }
 
-    private static String hole(Expression e) {
-        return e.toString().replace("'", "").replace("\"", "");
+    private String hole(Expression e) {
+        String text = null;
+        if (file != null && e.getBegin().isPresent() && e.getEnd().isPresent()) {
+            int from = offsetAt(e.getBegin().get());
+            int to = offsetAt(e.getEnd().get()) + 1;
+            text = to > from ? file.text().substring(from, Math.min(to, file.text().length())) : null;
+        }
+        if (text == null) {
+            text = e instanceof NameExpr n ? n.getNameAsString() : e.toString();
+        }
+        return text.replace("'", "").replace("\"", "").replaceAll("\\s+", "");
+    }
+
+    private final Map<Node, List<VariableDeclarator>> declaratorsByScope = new java.util.IdentityHashMap<>();
+
+    private List<VariableDeclarator> declarators(Node scope) {
+        return declaratorsByScope.computeIfAbsent(scope, s -> s.findAll(VariableDeclarator.class));
     }
 
     private String evalName(String name, Node at, int depth) {
         Node scope = scopeOf(at);
         if (scope instanceof CallableDeclaration || scope instanceof InitializerDeclaration) {
-            for (VariableDeclarator v : scope.findAll(VariableDeclarator.class)) {
+            for (VariableDeclarator v : declarators(scope)) {
                 if (v.getNameAsString().equals(name) && v.getInitializer().isPresent()) {
                     return eval(v.getInitializer().get(), depth + 1);
                 }
@@ -966,7 +1059,7 @@ public final class JavaAnalyzer {
                 }
             }
         }
-        for (VariableDeclarator v : scope.findAll(VariableDeclarator.class)) {
+        for (VariableDeclarator v : declarators(scope)) {
             if (v.getNameAsString().equals(name)) {
                 String t = v.getTypeAsString();
                 if (t.equals("var") && v.getInitializer().orElse(null) instanceof ObjectCreationExpr o) {
@@ -1016,6 +1109,11 @@ public final class JavaAnalyzer {
     }
 
     private int offsetOf(Node n) {
-        return n.getBegin().map(p -> file.offset(p.line, p.column)).orElse(0);
+        return n.getBegin().map(this::offsetAt).orElse(0);
+    }
+
+    private int offsetAt(Position p) {
+        JavaSlicer.Compacted c = cu.containsData(ORIGINAL_LINES) ? cu.getData(ORIGINAL_LINES) : null;
+        return file.offset(c == null ? p.line : c.originalLine(p.line), p.column);
     }
 }
