@@ -197,6 +197,12 @@ public final class EmbeddedSqlAnalyzer {
     }
 
     private int nameAfter(int i) {
+        if (i + 1 < t.size() && t.get(i + 1).is("(")) {
+            int c = matching(i + 1);
+            boolean method = lang == Language.GO && c + 2 < t.size() && t.get(c + 1).kind() == Token.Kind.WORD
+                    && t.get(c + 2).is("(");
+            return method ? c + 1 : i; // Go method receiver, or an anonymous function literal
+        }
         for (int j = i + 1; j < Math.min(t.size(), i + 8); j++) {
             if (t.get(j).kind() == Token.Kind.WORD && !t.get(j).is("async")) {
                 return j;
@@ -219,7 +225,9 @@ public final class EmbeddedSqlAnalyzer {
             if (tok.is("(") || tok.is("[")) {
                 depth++;
             } else if (tok.is(")") || tok.is("]")) {
-                depth--;
+                if (--depth < 0) {
+                    return; // a function type inside a signature (func() error), not a function
+                }
             } else if (tok.is("{") && depth <= 0) {
                 break;
             } else if (tok.is("=") && depth <= 0 && lang == Language.KOTLIN && !(j + 1 < t.size() && t.get(j + 1).is(">"))) {
@@ -333,10 +341,18 @@ public final class EmbeddedSqlAnalyzer {
             }
         }
         if (LOCK_FUNCTION.matcher(functionName(s.function())).matches()) {
+            int[] own = s.function() < 0 ? null : functions.get(s.function());
             for (int k = 0; k < functions.size(); k++) {
                 int[] f = functions.get(k);
-                if (k != s.function() && CLOSERS.contains(t.get(f[2]).text()) && regionReleases(f[0], f[1])) {
-                    return true; // a handle whose close/__exit__ releases: callers use with/use/defer
+                if (k == s.function() || !regionReleases(f[0], f[1])) {
+                    continue;
+                }
+                String name = t.get(f[2]).text();
+                if (CLOSERS.contains(name) || RELEASE_WORD.matcher(name).matches()) {
+                    return true; // a lock primitive with its release function, or a handle whose close/__exit__ releases
+                }
+                if (own != null && f[0] > own[0] && f[1] <= own[1] && (f[0] > s.token() || f[1] < s.token())) {
+                    return true; // returns a release closure: func() { ... unlock ... } / () => unlock
                 }
             }
         }
