@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lockwarden.testkit.fixture.PostgresServer;
-import java.io.PrintWriter;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -14,8 +13,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -100,7 +97,7 @@ class MisuseTest {
     @Test
     void aDataSourceThatIsNotPostgresqlIsRefusedOnFirstUseAndItsConnectionClosed() {
         AtomicBoolean closed = new AtomicBoolean();
-        AdvisoryLocks foreign = AdvisoryLocks.using(new ForeignDataSource("H2", closed));
+        AdvisoryLocks foreign = AdvisoryLocks.using(new SuppliedDataSource(() -> foreignConnection("H2", closed)));
         assertThatThrownBy(() -> foreign.withLock(LockKey.of(1L), c -> 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'H2', not PostgreSQL");
@@ -109,63 +106,22 @@ class MisuseTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not PostgreSQL");
     }
 
-    /** A DataSource for another database: its connections only answer who they are, and close. */
-    private record ForeignDataSource(String product, AtomicBoolean closed) implements DataSource {
-        @Override
-        public Connection getConnection() {
-            DatabaseMetaData meta = (DatabaseMetaData) Proxy.newProxyInstance(getClass().getClassLoader(),
-                    new Class<?>[] {DatabaseMetaData.class}, (p, m, a) -> switch (m.getName()) {
-                        case "getDatabaseProductName" -> product;
-                        default -> throw new SQLException("not supported by this foreign database: " + m.getName());
-                    });
-            return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
-                    (p, m, a) -> switch (m.getName()) {
-                        case "getMetaData" -> meta;
-                        case "close" -> {
-                            closed.set(true);
-                            yield null;
-                        }
-                        case "getAutoCommit", "isClosed" -> false;
-                        default -> throw new SQLException("not supported by this foreign database: " + m.getName());
-                    });
-        }
-
-        @Override
-        public Connection getConnection(String user, String password) {
-            return getConnection();
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) {
-        }
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() {
-            return Logger.getGlobal();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) {
-            return false;
-        }
+    /** Connections of another database: they only answer who they are, and close (setting {@code closed}). */
+    private static Connection foreignConnection(String product, AtomicBoolean closed) {
+        DatabaseMetaData meta = (DatabaseMetaData) Proxy.newProxyInstance(MisuseTest.class.getClassLoader(),
+                new Class<?>[] {DatabaseMetaData.class}, (p, m, a) -> switch (m.getName()) {
+                    case "getDatabaseProductName" -> product;
+                    default -> throw new SQLException("not supported by this foreign database: " + m.getName());
+                });
+        return (Connection) Proxy.newProxyInstance(MisuseTest.class.getClassLoader(), new Class<?>[] {Connection.class},
+                (p, m, a) -> switch (m.getName()) {
+                    case "getMetaData" -> meta;
+                    case "close" -> {
+                        closed.set(true);
+                        yield null;
+                    }
+                    case "getAutoCommit", "isClosed" -> false;
+                    default -> throw new SQLException("not supported by this foreign database: " + m.getName());
+                });
     }
 }

@@ -3,7 +3,6 @@ package io.lockwarden;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lockwarden.testkit.fixture.PostgresServer;
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
@@ -15,7 +14,6 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,7 +67,7 @@ class RoundTripTest {
         assertThat(PgLocks.awaitNone(SERVER)).isEmpty();
     }
 
-    private final AdvisoryLocks locks = AdvisoryLocks.using(new OneConnection());
+    private final AdvisoryLocks locks = AdvisoryLocks.using(new SuppliedDataSource(RoundTripTest::oneConnection));
 
     @Test
     void aTransactionLockWithItsTimeoutCostsOneRoundTripAndTheCommitOneMore() {
@@ -105,58 +103,17 @@ class RoundTripTest {
     }
 
     /** Hands out the one open connection; closing it is a no-op, as returning it to a pool would be. */
-    private static final class OneConnection implements DataSource {
-        @Override
-        public Connection getConnection() {
-            return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
-                    (p, m, a) -> {
-                        if (m.getName().equals("close")) {
-                            return null;
-                        }
-                        try {
-                            return m.invoke(connection, a);
-                        } catch (InvocationTargetException e) {
-                            throw e.getCause();
-                        }
-                    });
-        }
-
-        @Override
-        public Connection getConnection(String user, String password) {
-            return getConnection();
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) {
-        }
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() {
-            return Logger.getGlobal();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) {
-            return false;
-        }
+    private static Connection oneConnection() {
+        return (Connection) Proxy.newProxyInstance(RoundTripTest.class.getClassLoader(), new Class<?>[] {Connection.class},
+                (p, m, a) -> {
+                    if (m.getName().equals("close")) {
+                        return null;
+                    }
+                    try {
+                        return m.invoke(connection, a);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 }
