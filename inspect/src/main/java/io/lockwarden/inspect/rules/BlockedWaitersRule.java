@@ -71,8 +71,7 @@ public final class BlockedWaitersRule implements Rule {
                     + (ctx.heldKeys(root).isEmpty() ? "." : " and holds " + ctx.held(root).size() + " advisory lock(s).");
             TerminationVerdict v = ctx.verdict(root);
             String fix = v.safe()
-                    ? "End the root blocker: lockwarden release --pid " + root + " (or "
-                    + Evidence.terminateSql(List.of(root)) + "); the waiters then proceed."
+                    ? "End the root blocker: " + Evidence.release(root) + "; the waiters then proceed."
                     : "The root blocker " + v.risk() + ": find out what it does before ending it (lockwarden release --pid "
                     + root + " --force). Make waiters give up instead of queueing forever: "
                     + "SET lock_timeout = '5s' or use pg_try_advisory_lock.";

@@ -74,6 +74,11 @@ final class Evidence {
         return pids.stream().map(String::valueOf).collect(Collectors.joining(", "));
     }
 
+    /** How to end one session: {@code lockwarden release --pid N (or SELECT pg_terminate_backend(N);)}. */
+    static String release(int pid) {
+        return "lockwarden release --pid " + pid + " (or " + terminateSql(List.of(pid)) + ")";
+    }
+
     static String terminateSql(Collection<Integer> pids) {
         return pids.stream().map(p -> "SELECT pg_terminate_backend(" + p + ");").collect(Collectors.joining(" "));
     }

@@ -1,15 +1,11 @@
 package io.lockwarden.inspect.rules;
 
-import io.lockwarden.inspect.AdvisoryLockRow;
 import io.lockwarden.inspect.Finding;
 import io.lockwarden.inspect.SessionInfo;
-import io.lockwarden.inspect.Severity;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code idle-session-holds-locks}: a session that is {@code idle} (no transaction) and holds advisory
@@ -31,34 +27,20 @@ public final class IdleSessionHoldsLocksRule implements Rule {
     @Override
     public List<Finding> evaluate(RuleContext ctx) {
         List<Finding> out = new ArrayList<>();
-        for (int pid : ctx.pids()) {
-            SessionInfo s = ctx.session(pid).orElse(null);
-            List<AdvisoryLockRow> held = ctx.held(pid);
-            if (s == null || !s.idle() || held.isEmpty()) {
-                continue;
-            }
-            Duration idle = s.inStateFor(ctx.now()).orElse(Duration.ZERO);
-            Set<Integer> waiters = ctx.allWaitersBehind(pid);
-            Severity severity = !waiters.isEmpty() ? Severity.ERROR
-                    : idle.compareTo(ctx.options().idleThreshold()) >= 0 ? Severity.WARNING : Severity.INFO;
-            List<Integer> pids = new ArrayList<>();
-            pids.add(pid);
-            pids.addAll(waiters);
-            String message = Evidence.who(s) + " has been idle for " + Evidence.duration(idle) + " while holding "
-                    + held.size() + " advisory lock" + (held.size() == 1 ? "" : "s") + " (" + Evidence.labels(held)
-                    + "). An idle session has no transaction, so these are session-level locks that stay until "
-                    + "pg_advisory_unlock or the session ends: most likely leaked by a code path that skipped the unlock"
-                    + (waiters.isEmpty() ? "." : "; " + waiters.size() + " session(s) wait behind it ("
-                    + Evidence.pids(waiters) + ").");
-            String fix = "End the session: lockwarden release --pid " + pid + " (or " + Evidence.terminateSql(List.of(pid))
-                    + "). Then fix the code: unlock in finally, or use transaction-level locks (pg_advisory_xact_lock) "
-                    + "that end with the transaction.";
+        for (IdleLockHolder h : IdleLockHolder.find(ctx, SessionInfo::idle)) {
+            String message = Evidence.who(h.session()) + " has been idle for " + Evidence.duration(h.idle())
+                    + " while holding " + h.locksHeld() + ". An idle session has no transaction, so these are "
+                    + "session-level locks that stay until pg_advisory_unlock or the session ends: most likely leaked "
+                    + "by a code path that skipped the unlock"
+                    + (h.waiters().isEmpty() ? "." : "; " + h.waiters().size() + " session(s) wait behind it ("
+                    + Evidence.pids(h.waiters()) + ").");
+            String fix = "End the session: " + Evidence.release(h.pid()) + ". Then fix the code: unlock in finally, "
+                    + "or use transaction-level locks (pg_advisory_xact_lock) that end with the transaction.";
             Map<String, Object> evidence = new LinkedHashMap<>();
-            evidence.put("idle_seconds", idle.toSeconds());
-            evidence.put("lock_count", held.size());
-            evidence.put("waiter_count", waiters.size());
-            out.add(new Finding(ID, severity, pids, Evidence.capped(ctx.heldKeys(pid)), message, fix,
-                    List.of(ctx.verdict(pid)), evidence));
+            evidence.put("idle_seconds", h.idle().toSeconds());
+            evidence.put("lock_count", h.held().size());
+            evidence.put("waiter_count", h.waiters().size());
+            out.add(h.finding(ctx, ID, message, fix, evidence));
         }
         return out;
     }

@@ -51,8 +51,7 @@ public final class PgBouncerSharedConnectionLockRule implements Rule {
                     + " session-level advisory lock(s) (" + Evidence.labels(held) + ") outside any transaction. "
                     + "PgBouncer gives this connection to whichever client runs the next transaction, and that "
                     + "client silently holds the lock as well: mutual exclusion is broken.";
-            String fix = "Release it now: lockwarden release --pid " + pid + " (or " + Evidence.terminateSql(List.of(pid))
-                    + "). Then stop taking session-level locks through transaction pooling: use pg_advisory_xact_lock "
+            String fix = "Release it now: " + Evidence.release(pid) + ". Then stop taking session-level locks through transaction pooling: use pg_advisory_xact_lock "
                     + "inside a transaction, or connect lock holders to a session-mode pool or directly to PostgreSQL.";
             Map<String, Object> evidence = new LinkedHashMap<>();
             evidence.put("pgbouncer_database", server.database());
