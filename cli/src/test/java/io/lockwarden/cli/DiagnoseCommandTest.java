@@ -1,13 +1,14 @@
 package io.lockwarden.cli;
 
-import static io.lockwarden.cli.Sessions.exec;
-import static io.lockwarden.cli.Sessions.pid;
+import static io.lockwarden.testkit.fixture.LockSessions.exec;
+import static io.lockwarden.testkit.fixture.LockSessions.pid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lockwarden.LockKey;
 import io.lockwarden.testkit.fixture.PgBouncer;
+import io.lockwarden.testkit.fixture.LockSessions;
 import io.lockwarden.testkit.fixture.PostgresServer;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -43,7 +44,7 @@ class DiagnoseCommandTest {
 
     @Test
     void idleLeakedHolderExitsOneAndTheReportShowsTheFixAndTheHolder() throws Exception {
-        try (Sessions s = new Sessions(SERVER)) {
+        try (LockSessions s = new LockSessions(SERVER)) {
             Connection leaker = s.open("leaky-job");
             exec(leaker, "SELECT pg_advisory_lock(31337)");
             int pid = pid(leaker);
@@ -63,7 +64,7 @@ class DiagnoseCommandTest {
     @Test
     void jsonDocumentHasServerLocksSessionsAndFindingsWithVerdicts() throws Exception {
         LockKey named = LockKey.named("billing", "invoice-7");
-        try (Sessions s = new Sessions(SERVER)) {
+        try (LockSessions s = new LockSessions(SERVER)) {
             Connection holder = s.open("json-holder");
             exec(holder, "SELECT pg_advisory_lock(5150), pg_advisory_lock(3, 4), pg_advisory_lock("
                     + named.sqlArguments() + ")");
@@ -203,8 +204,8 @@ class DiagnoseCommandTest {
 
     @Test
     void readerWithoutPgMonitorIsToldWhatItCannotSee() throws Exception {
-        Sessions.createRole(SERVER, "cli_plain_reader");
-        try (Sessions s = new Sessions(SERVER)) {
+        LockSessions.createRole(SERVER, "cli_plain_reader");
+        try (LockSessions s = new LockSessions(SERVER)) {
             Connection holder = s.open("hidden-job");
             exec(holder, "SELECT pg_advisory_lock(2024)");
             int pid = pid(holder);

@@ -1,7 +1,7 @@
 package io.lockwarden.cli;
 
-import static io.lockwarden.cli.Sessions.exec;
-import static io.lockwarden.cli.Sessions.pid;
+import static io.lockwarden.testkit.fixture.LockSessions.exec;
+import static io.lockwarden.testkit.fixture.LockSessions.pid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,6 +11,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import io.lockwarden.LockKey;
 import io.lockwarden.testkit.fixture.PgBouncer;
+import io.lockwarden.testkit.fixture.LockSessions;
 import io.lockwarden.testkit.fixture.PostgresServer;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ class DiagnoseJsonSchemaTest {
         assertThat(schema().validate(broken)).as("the schema rejects what it should").hasSize(2);
 
         LockKey named = LockKey.named("orders", "order-1");
-        try (Sessions s = new Sessions(server);
+        try (LockSessions s = new LockSessions(server);
              PgBouncer bouncer = PgBouncer.builder(server).poolSize(1).start()) {
             Connection idle = s.open("schema-idle");
             exec(idle, "SELECT pg_advisory_lock(7001), pg_advisory_lock(" + named.sqlArguments() + ")");

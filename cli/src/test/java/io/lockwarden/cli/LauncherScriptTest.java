@@ -1,11 +1,12 @@
 package io.lockwarden.cli;
 
-import static io.lockwarden.cli.Sessions.exec;
-import static io.lockwarden.cli.Sessions.pid;
+import static io.lockwarden.testkit.fixture.LockSessions.exec;
+import static io.lockwarden.testkit.fixture.LockSessions.pid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lockwarden.testkit.fixture.LockSessions;
 import io.lockwarden.testkit.fixture.PostgresServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -66,7 +67,7 @@ class LauncherScriptTest {
         assertThat(version.exit()).as(version.err()).isZero();
         assertThat(version.out().strip()).matches("lockwarden \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
 
-        try (Sessions s = new Sessions(SERVER)) {
+        try (LockSessions s = new LockSessions(SERVER)) {
             Connection leaker = s.open("launcher-leak");
             exec(leaker, "SELECT pg_advisory_lock(8088)");
             int pid = pid(leaker);

@@ -1,9 +1,10 @@
 package io.lockwarden.cli;
 
-import static io.lockwarden.cli.Sessions.exec;
-import static io.lockwarden.cli.Sessions.pid;
+import static io.lockwarden.testkit.fixture.LockSessions.exec;
+import static io.lockwarden.testkit.fixture.LockSessions.pid;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lockwarden.testkit.fixture.LockSessions;
 import io.lockwarden.testkit.fixture.PostgresServer;
 import java.sql.Connection;
 import java.util.Map;
@@ -23,7 +24,7 @@ class ReleaseCommandTest {
 
     @Test
     void releaseByPidTerminatesExactlyTheChosenSessionAndItsLocksAreGone() throws Exception {
-        try (Sessions s = new Sessions(SERVER)) {
+        try (LockSessions s = new LockSessions(SERVER)) {
             Connection a = s.open("leaker-a");
             Connection b = s.open("holder-b");
             exec(a, "SELECT pg_advisory_lock(6001), pg_advisory_lock(6002)");
@@ -47,7 +48,7 @@ class ReleaseCommandTest {
 
     @Test
     void idleHoldersOlderThanEndsSafeOnesAndRefusesUncommittedWrites() throws Exception {
-        try (Sessions s = new Sessions(SERVER)) {
+        try (LockSessions s = new LockSessions(SERVER)) {
             Connection idle = s.open("idle-holder");
             Connection writer = s.open("busy-writer");
             Connection reader = s.open("idle-reader-tx");
@@ -81,7 +82,7 @@ class ReleaseCommandTest {
 
     @Test
     void dryRunTerminatesNothing() throws Exception {
-        try (Sessions s = new Sessions(SERVER)) {
+        try (LockSessions s = new LockSessions(SERVER)) {
             Connection a = s.open("dry");
             exec(a, "SELECT pg_advisory_lock(6201)");
             int pa = pid(a);
@@ -94,7 +95,7 @@ class ReleaseCommandTest {
 
     @Test
     void withoutATerminalAndWithoutYesNothingIsTerminated() throws Exception {
-        try (Sessions s = new Sessions(SERVER)) {
+        try (LockSessions s = new LockSessions(SERVER)) {
             Connection a = s.open("no-tty");
             exec(a, "SELECT pg_advisory_lock(6301)");
             int pa = pid(a);
@@ -107,7 +108,7 @@ class ReleaseCommandTest {
 
     @Test
     void onATerminalItAsksAndOnlyYesTerminates() throws Exception {
-        try (Sessions s = new Sessions(SERVER)) {
+        try (LockSessions s = new LockSessions(SERVER)) {
             Connection a = s.open("asked");
             exec(a, "SELECT pg_advisory_lock(6401)");
             int pa = pid(a);
@@ -130,7 +131,7 @@ class ReleaseCommandTest {
         CliRun r = release("--pid", "999999", "--yes");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("no session with pid 999999");
-        try (Sessions s = new Sessions(SERVER)) {
+        try (LockSessions s = new LockSessions(SERVER)) {
             int pa = pid(s.open("lockless"));
             CliRun none = release("--pid", String.valueOf(pa), "--yes");
             assertThat(none.exit()).isEqualTo(2);
@@ -141,8 +142,8 @@ class ReleaseCommandTest {
 
     @Test
     void roleWithoutPgSignalBackendIsToldWhyAndTerminatesNothing() throws Exception {
-        Sessions.createRole(SERVER, "weak_releaser", "pg_monitor");
-        try (Sessions s = new Sessions(SERVER)) {
+        LockSessions.createRole(SERVER, "weak_releaser", "pg_monitor");
+        try (LockSessions s = new LockSessions(SERVER)) {
             Connection a = s.open("superuser-job");
             exec(a, "SELECT pg_advisory_lock(6501)");
             int pa = pid(a);
@@ -158,8 +159,8 @@ class ReleaseCommandTest {
     @Test
     void serverRefusalToTerminateIsExplained() throws Exception {
         // member of pg_signal_backend, but the target is a superuser's session: only the server can say no
-        Sessions.createRole(SERVER, "signaller", "pg_monitor", "pg_signal_backend");
-        try (Sessions s = new Sessions(SERVER)) {
+        LockSessions.createRole(SERVER, "signaller", "pg_monitor", "pg_signal_backend");
+        try (LockSessions s = new LockSessions(SERVER)) {
             Connection a = s.open("superuser-job-2");
             exec(a, "SELECT pg_advisory_lock(6601)");
             int pa = pid(a);

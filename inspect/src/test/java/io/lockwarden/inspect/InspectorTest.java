@@ -1,7 +1,7 @@
 package io.lockwarden.inspect;
 
-import static io.lockwarden.inspect.LockSessions.exec;
-import static io.lockwarden.inspect.LockSessions.pid;
+import static io.lockwarden.testkit.fixture.LockSessions.exec;
+import static io.lockwarden.testkit.fixture.LockSessions.pid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lockwarden.LockKey;
@@ -11,6 +11,7 @@ import io.lockwarden.inspect.rules.IdleInTransactionHoldsLocksRule;
 import io.lockwarden.inspect.rules.IdleSessionHoldsLocksRule;
 import io.lockwarden.inspect.rules.LockTimeoutDisabledRule;
 import io.lockwarden.inspect.rules.RuleOptions;
+import io.lockwarden.testkit.fixture.LockSessions;
 import io.lockwarden.testkit.fixture.PostgresServer;
 import java.sql.Connection;
 import java.time.Duration;

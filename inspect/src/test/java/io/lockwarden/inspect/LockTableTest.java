@@ -1,11 +1,12 @@
 package io.lockwarden.inspect;
 
-import static io.lockwarden.inspect.LockSessions.exec;
-import static io.lockwarden.inspect.LockSessions.pid;
+import static io.lockwarden.testkit.fixture.LockSessions.exec;
+import static io.lockwarden.testkit.fixture.LockSessions.pid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lockwarden.inspect.rules.BackendHoldsManyLocksRule;
 import io.lockwarden.inspect.rules.LockTableFillingRule;
+import io.lockwarden.testkit.fixture.LockSessions;
 import io.lockwarden.testkit.fixture.PostgresServer;
 import java.sql.Connection;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package io.lockwarden.inspect;
 
-import static io.lockwarden.inspect.LockSessions.exec;
+import static io.lockwarden.testkit.fixture.LockSessions.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lockwarden.LockKey;

@@ -1,12 +1,13 @@
 package io.lockwarden.inspect;
 
-import static io.lockwarden.inspect.LockSessions.exec;
-import static io.lockwarden.inspect.LockSessions.pid;
+import static io.lockwarden.testkit.fixture.LockSessions.exec;
+import static io.lockwarden.testkit.fixture.LockSessions.pid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lockwarden.inspect.rules.IdleSessionHoldsLocksRule;
 import io.lockwarden.inspect.rules.LimitedVisibilityRule;
 import io.lockwarden.inspect.rules.RuleOptions;
+import io.lockwarden.testkit.fixture.LockSessions;
 import io.lockwarden.testkit.fixture.PostgresServer;
 import java.sql.Connection;
 import java.time.Duration;
