@@ -121,6 +121,7 @@ final class DemoCommand implements Callable<Integer> {
             c.setAutoCommit(false);
             int pid;
             try (Statement st = c.createStatement()) {
+                // lockwarden:ignore all the demo reproduces the seed bug on purpose
                 try (ResultSet rs = st.executeQuery("SELECT pg_backend_pid(), pg_advisory_lock(" + KEY.sqlArguments() + ")")) {
                     rs.next();
                     pid = rs.getInt(1);
@@ -144,7 +145,9 @@ final class DemoCommand implements Callable<Integer> {
     private static String nextWorker(PostgresServer server) {
         try (Connection c = server.connect("orders-worker-2"); Statement st = c.createStatement()) {
             st.execute("SET lock_timeout = '60s'");
+            // lockwarden:ignore LW101 a dedicated connection that is closed right after; closing ends the lock
             st.execute("SELECT pg_advisory_lock(" + KEY.sqlArguments() + ")");
+            // lockwarden:ignore LW105 the demo only needs the waiter to get through
             st.execute("SELECT pg_advisory_unlock(" + KEY.sqlArguments() + ")");
             return "got the lock once the leaked session was ended, did its work and unlocked";
         } catch (SQLException e) {

@@ -28,9 +28,11 @@ public final class SessionRawStrategy implements LockStrategy {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
                 st.execute("SET LOCAL lock_timeout = '" + lockTimeout.toMillis() + "ms'");
+                // lockwarden:ignore all session-raw mode reproduces the seed bug on purpose
                 st.execute("SELECT pg_advisory_lock(" + key.sqlArguments() + ")");
                 try {
                     work.run(c);
+                    // lockwarden:ignore LW105 part of the deliberately naive pattern
                     st.execute("SELECT pg_advisory_unlock(" + key.sqlArguments() + ")");
                     c.commit();
                 } catch (Exception e) {
