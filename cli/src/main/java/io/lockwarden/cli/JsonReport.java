@@ -137,6 +137,7 @@ final class JsonReport {
                 o.put("linked_to_client", sv.linked());
             }
             rows(n.putArray("pools"), pgb.pools());
+            rows(n.putArray("clients"), pgb.clients());
             rows(n.putArray("databases"), pgb.databases());
             ObjectNode config = n.putObject("config");
             pgb.config().forEach(config::put);

@@ -96,6 +96,8 @@ class DiagnoseJsonSchemaTest {
                         "pgbouncer-reset-query-skipped", "lock-timeout-disabled");
                 assertThat(doc.get("locks").findValuesAsText("mode")).contains("ShareLock", "ExclusiveLock");
                 assertThat(doc.get("pgbouncer").isObject()).isTrue();
+                // SHOW CLIENTS lists at least lockwarden's own console connection.
+                assertThat(doc.get("pgbouncer").get("clients").findValuesAsText("database")).contains("pgbouncer");
             } finally {
                 try (Connection su = server.connect()) {
                     exec(su, "SELECT pg_terminate_backend(" + pooled + ", 5000)");
