@@ -425,23 +425,8 @@ public final class SoakRun {
 
     /** Locks of this run still held once the workers stopped; waits up to 3 s for backends that are exiting. */
     private int locksLeft() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-        int held = heldNow();
-        while (held > 0 && System.nanoTime() < deadline) {
-            sleepMillis(100);
-            held = heldNow();
-        }
-        return held;
-    }
-
-    private int heldNow() {
-        try (Connection c = admin.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid::bigint = ?")) {
-            ps.setLong(1, classid);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
+        try (Connection c = admin.getConnection()) {
+            return heldAfterWaiting(c, 3);
         } catch (SQLException e) {
             throw new SoakSetupException("cannot read pg_locks at the end of the run: " + e.getMessage(), e);
         }
@@ -513,7 +498,7 @@ public final class SoakRun {
                 }
             }
             st.execute("DROP TABLE IF EXISTS " + table);
-            int left = heldAfterCleanup(c);
+            int left = heldAfterWaiting(c, 5);
             boolean tableGone;
             try (ResultSet rs = st.executeQuery("SELECT to_regclass('" + table + "') IS NULL")) {
                 rs.next();
@@ -534,12 +519,13 @@ public final class SoakRun {
         cleanupResult = result.toString();
     }
 
-    private int heldAfterCleanup(Connection c) throws SQLException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (true) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                    + "AND objsubid = 2 AND classid::bigint = ?")) {
-                ps.setLong(1, classid);
+    /** Locks of this run held on the server, polled every 100 ms until none are left or {@code seconds} have passed. */
+    private int heldAfterWaiting(Connection c, long seconds) throws SQLException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                + "AND objsubid = 2 AND classid::bigint = ?")) {
+            ps.setLong(1, classid);
+            while (true) {
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     int n = rs.getInt(1);
@@ -547,8 +533,8 @@ public final class SoakRun {
                         return n;
                     }
                 }
+                sleepMillis(100);
             }
-            sleepMillis(100);
         }
     }
 
