@@ -1,5 +1,6 @@
 package io.lockwarden.cli;
 
+import io.lockwarden.cli.internal.soak.JdbcUrls;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Properties;
@@ -21,11 +22,6 @@ final class DatabaseLogin {
     DatabaseLogin(CliContext ctx, String url) {
         this.ctx = ctx;
         this.url = url;
-    }
-
-    /** Replaces password values in a JDBC URL with {@code ***}, for messages. */
-    static String redact(String url) {
-        return url == null ? null : url.replaceAll("(?i)(password=)[^&]*", "$1***");
     }
 
     /**
@@ -77,14 +73,14 @@ final class DatabaseLogin {
     private PGSimpleDataSource resolve(String jdbcUrl, String what) {
         Properties parsed = jdbcUrl.startsWith("jdbc:postgresql:") ? Driver.parseURL(jdbcUrl, new Properties()) : null;
         if (parsed == null) {
-            throw new CliException("malformed " + what + " JDBC URL '" + redact(jdbcUrl)
+            throw new CliException("malformed " + what + " JDBC URL '" + JdbcUrls.redact(jdbcUrl)
                     + "': expected jdbc:postgresql://HOST:PORT/DATABASE");
         }
         PGSimpleDataSource ds = new PGSimpleDataSource();
         try {
             ds.setURL(jdbcUrl);
         } catch (IllegalArgumentException e) {
-            throw new CliException("malformed " + what + " JDBC URL '" + redact(jdbcUrl) + "': " + e.getMessage());
+            throw new CliException("malformed " + what + " JDBC URL '" + JdbcUrls.redact(jdbcUrl) + "': " + e.getMessage());
         }
         if (ds.getUser() == null || ds.getUser().isEmpty()) {
             ds.setUser(ctx.getenv("PGUSER").orElse(System.getProperty("user.name")));
