@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.lockwarden.AdvisoryLocks;
 import io.lockwarden.LockKey;
+import io.lockwarden.testkit.fixture.LockSessions;
 import io.lockwarden.testkit.fixture.PostgresServer;
 import java.io.PrintStream;
 import java.sql.Connection;
@@ -14,7 +15,10 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -52,7 +56,8 @@ final class DemoCommand implements Callable<Integer> {
         out.println("Starting an embedded PostgreSQL " + pgVersion + " (nothing to install) ...");
         boolean ok = true;
         try (PostgresServer server = PostgresServer.builder().version(pgVersion).start();
-             HikariDataSource pool = pool(server)) {
+             HikariDataSource pool = pool(server);
+             LockSessions otherInstance = new LockSessions(server)) {
             out.println("PostgreSQL " + pgVersion + " is up on 127.0.0.1:" + server.port() + ".\n");
             try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE settlement (id int PRIMARY KEY, amount numeric NOT NULL)");
@@ -64,8 +69,8 @@ final class DemoCommand implements Callable<Integer> {
             int leakedPid = leakOneLock(pool);
             out.println("The transaction rolled back and the connection went back to the pool, but "
                     + "pg_locks still shows " + heldLocks(server) + " advisory lock held by pid " + leakedPid + ".");
-            CompletableFuture<String> nextWorker = CompletableFuture.supplyAsync(() -> nextWorker(server));
-            awaitWaiter(server);
+            Connection worker = otherInstance.open("orders-worker-2");
+            Future<?> waiting = waitForLock(otherInstance, worker);
             out.println("The next worker (another instance) now waits behind it, and will wait until someone acts.\n");
 
             heading(out, "2. Diagnose:  lockwarden diagnose --url " + server.jdbcUrl() + " --namespace orders");
@@ -77,8 +82,7 @@ final class DemoCommand implements Callable<Integer> {
             heading(out, "3. Release:  lockwarden release --url ... --pid " + leakedPid + " --yes");
             int releaseExit = Main.run(childContext(server), "release", "--url", server.jdbcUrl(),
                     "--pid", Integer.toString(leakedPid), "--namespace", "orders", "--yes");
-            String worker = nextWorker.get();
-            out.println("The waiting worker: " + worker + "\n");
+            out.println("The waiting worker: " + outcome(waiting, worker) + "\n");
             ok &= expect(out, releaseExit == 0, "release ends the leaked session with exit code 0");
             ok &= expect(out, heldLocks(server) == 0, "no advisory lock is left");
 
@@ -118,53 +122,37 @@ final class DemoCommand implements Callable<Integer> {
     /** The seed bug: a session lock inside a transaction that rolls back. Returns the holder's pid. */
     private static int leakOneLock(HikariDataSource pool) throws SQLException {
         try (Connection c = pool.getConnection()) {
+            int pid = LockSessions.pid(c);
             c.setAutoCommit(false);
-            int pid;
             try (Statement st = c.createStatement()) {
                 // lockwarden:ignore all the demo reproduces the seed bug on purpose
-                try (ResultSet rs = st.executeQuery("SELECT pg_backend_pid(), pg_advisory_lock(" + KEY.sqlArguments() + ")")) {
-                    rs.next();
-                    pid = rs.getInt(1);
-                }
+                st.execute("SELECT pg_advisory_lock(" + KEY.sqlArguments() + ")");
                 st.execute("INSERT INTO settlement VALUES (1, NULL)");
             } catch (SQLException failed) {
                 c.rollback();
             }
             c.setAutoCommit(true);
-            return pid(c);
+            return pid;
         }
     }
 
-    private static int pid(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
-            rs.next();
-            return rs.getInt(1);
-        }
+    /** Starts the next worker's lock request; returns once the server shows it waiting. */
+    private static Future<?> waitForLock(LockSessions sessions, Connection worker)
+            throws SQLException, InterruptedException {
+        LockSessions.exec(worker, "SET lock_timeout = '60s'");
+        // lockwarden:ignore LW101 the worker's session is ended by LockSessions.close(); ending it releases the lock
+        return sessions.blockOn(worker, "SELECT pg_advisory_lock(" + KEY.sqlArguments() + ")");
     }
 
-    private static String nextWorker(PostgresServer server) {
-        try (Connection c = server.connect("orders-worker-2"); Statement st = c.createStatement()) {
-            st.execute("SET lock_timeout = '60s'");
-            // lockwarden:ignore LW101 a dedicated connection that is closed right after; closing ends the lock
-            st.execute("SELECT pg_advisory_lock(" + KEY.sqlArguments() + ")");
+    /** Waits for the blocked worker's lock statement, then lets the worker unlock. */
+    private static String outcome(Future<?> waiting, Connection worker) throws InterruptedException {
+        try {
+            waiting.get(60, TimeUnit.SECONDS);
             // lockwarden:ignore LW105 the demo only needs the waiter to get through
-            st.execute("SELECT pg_advisory_unlock(" + KEY.sqlArguments() + ")");
+            LockSessions.exec(worker, "SELECT pg_advisory_unlock(" + KEY.sqlArguments() + ")");
             return "got the lock once the leaked session was ended, did its work and unlocked";
-        } catch (SQLException e) {
-            return "failed: " + e.getMessage();
-        }
-    }
-
-    private static void awaitWaiter(PostgresServer server) throws SQLException, InterruptedException {
-        for (int i = 0; i < 200; i++) {
-            try (Connection c = server.connect("lockwarden-demo"); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")) {
-                rs.next();
-                if (rs.getInt(1) > 0) {
-                    return;
-                }
-            }
-            Thread.sleep(50);
+        } catch (ExecutionException | TimeoutException | SQLException e) {
+            return "failed: " + rootMessage(e);
         }
     }
 

@@ -56,7 +56,16 @@ public final class Inspector {
 
     /** A builder for an inspector reading through {@code dataSource} (any role; see {@link Visibility}). */
     public static Builder builder(DataSource dataSource) {
-        return new Builder(dataSource);
+        return new Builder(Objects.requireNonNull(dataSource, "dataSource"));
+    }
+
+    /**
+     * A builder for an inspector that only reads over connections its caller owns: use
+     * {@link #snapshot(Connection)}; {@link #snapshot()} and {@link #diagnose()} then throw
+     * {@link IllegalStateException}.
+     */
+    public static Builder builder() {
+        return new Builder(null);
     }
 
     /**
@@ -65,8 +74,13 @@ public final class Inspector {
      *
      * @throws InspectionException when the server or console cannot be reached or a query fails; the
      *         message names the problem and the fix, never a password
+     * @throws IllegalStateException when built with {@link #builder()}, without a data source
      */
     public Snapshot snapshot() {
+        if (dataSource == null) {
+            throw new IllegalStateException("this Inspector was built without a DataSource: use snapshot(Connection), "
+                    + "or build it with Inspector.builder(dataSource)");
+        }
         PgBouncerView bouncer = pgBouncer == null ? null : new PgBouncerConsole(pgBouncer).read();
         try (Connection c = dataSource.getConnection()) {
             return read(c, bouncer);
@@ -137,7 +151,7 @@ public final class Inspector {
         private boolean statements = true;
 
         private Builder(DataSource dataSource) {
-            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+            this.dataSource = dataSource;
         }
 
         /** Pair keys whose first int is the hash of {@code namespace} are shown as belonging to it. */

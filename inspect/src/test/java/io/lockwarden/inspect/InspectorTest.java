@@ -3,6 +3,7 @@ package io.lockwarden.inspect;
 import static io.lockwarden.testkit.fixture.LockSessions.exec;
 import static io.lockwarden.testkit.fixture.LockSessions.pid;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lockwarden.LockKey;
 import io.lockwarden.inspect.rules.BackendHoldsManyLocksRule;
@@ -83,6 +84,23 @@ class InspectorTest {
             Diagnosis d = Inspector.of(server.dataSource()).diagnose();
             assertThat(about(d, IdleSessionHoldsLocksRule.ID, pid)).singleElement()
                     .extracting(Finding::severity).isEqualTo(Severity.INFO);
+        }
+    }
+
+    @Test
+    void inspectorWithoutDataSourceReadsOverTheCallersConnectionOnly() throws Exception {
+        PostgresServer server = PostgresServer.shared();
+        try (LockSessions sessions = new LockSessions(server)) {
+            Connection holder = sessions.open("leader");
+            exec(holder, "SELECT pg_advisory_lock(4343)");
+            int pid = pid(holder);
+            Inspector inspector = Inspector.builder().build();
+            try (Connection reader = server.connect("reader")) {
+                assertThat(inspector.snapshot(reader).heldBy(pid)).extracting(AdvisoryLockRow::key)
+                        .containsExactly(LockKey.of(4343L));
+            }
+            assertThatThrownBy(inspector::snapshot).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("snapshot(Connection)");
         }
     }
 

@@ -11,7 +11,6 @@ import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import javax.sql.DataSource;
 
 /**
  * Reads the granted advisory locks in scope through {@code inspect}'s {@link Snapshot} (one statement
@@ -29,7 +28,7 @@ public final class PgLocksReader {
      * @throws io.lockwarden.inspect.InspectionException when the query fails (e.g. the connection is broken)
      */
     public static List<HeldAdvisoryLock> read(Connection connection, LockCheckScope scope) {
-        Inspector.Builder builder = Inspector.builder(UNUSED).statements(false);
+        Inspector.Builder builder = Inspector.builder().statements(false);
         scope.namespaces().forEach(builder::namespace);
         scope.knownKeys().forEach(builder::knownKey);
         Snapshot snapshot = builder.build().snapshot(connection);
@@ -48,7 +47,4 @@ public final class PgLocksReader {
         }
         return result;
     }
-
-    /** The inspector only reads through the connection given to {@code snapshot(Connection)}. */
-    private static final DataSource UNUSED = new UnusedDataSource();
 }

@@ -30,17 +30,12 @@ public final class SessionRawStrategy implements LockStrategy {
                 st.execute("SET LOCAL lock_timeout = '" + lockTimeout.toMillis() + "ms'");
                 // lockwarden:ignore all session-raw mode reproduces the seed bug on purpose
                 st.execute("SELECT pg_advisory_lock(" + key.sqlArguments() + ")");
-                try {
-                    work.run(c);
-                    // lockwarden:ignore LW105 part of the deliberately naive pattern
-                    st.execute("SELECT pg_advisory_unlock(" + key.sqlArguments() + ")");
-                    c.commit();
-                } catch (Exception e) {
-                    rollbackQuietly(c); // the bug: ROLLBACK does not release a session-level lock
-                    throw e;
-                }
+                work.run(c);
+                // lockwarden:ignore LW105 part of the deliberately naive pattern
+                st.execute("SELECT pg_advisory_unlock(" + key.sqlArguments() + ")");
+                c.commit();
             } catch (Exception e) {
-                rollbackQuietly(c);
+                rollbackQuietly(c); // the bug: ROLLBACK does not release a session-level lock
                 throw e;
             }
         }
