@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -815,7 +814,7 @@ public final class AdvisoryLocks {
             if (clock == null) {
                 throw new IllegalArgumentException("clock must not be null: use Clock.systemUTC()");
             }
-            this.clock = Objects.requireNonNull(clock);
+            this.clock = clock;
             return this;
         }
 

@@ -94,8 +94,6 @@ public final class GuardedDataSource implements DataSource {
             switch (method.getName()) {
                 case "lockLedger":
                     return ledger;
-                case "rawConnection":
-                    return raw;
                 case "equals":
                     return proxy == args[0];
                 case "hashCode":

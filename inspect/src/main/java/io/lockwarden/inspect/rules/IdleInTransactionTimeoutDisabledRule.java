@@ -1,9 +1,7 @@
 package io.lockwarden.inspect.rules;
 
 import io.lockwarden.inspect.Finding;
-import io.lockwarden.inspect.Severity;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code idle-in-transaction-timeout-disabled} (INFO): {@code idle_in_transaction_session_timeout} is 0, so abandoned transactions keep their locks forever.
@@ -21,12 +19,8 @@ public final class IdleInTransactionTimeoutDisabledRule implements Rule {
     /** {@inheritDoc} */
     @Override
     public List<Finding> evaluate(RuleContext ctx) {
-        String value = ctx.snapshot().settings().value("idle_in_transaction_session_timeout").orElse(null);
-        if (value == null || !(value.equals("0"))) {
-            return List.of();
-        }
-        return List.of(new Finding(ID, Severity.INFO, List.of(), List.of(),
+        return SettingCheck.infoWhen(ctx, ID, "idle_in_transaction_session_timeout", "0",
                 "idle_in_transaction_session_timeout = 0: a client that opens a transaction and goes away keeps its locks until someone notices.",
-                "ALTER ROLE app SET idle_in_transaction_session_timeout = '5min' (or ALTER SYSTEM for the whole server, then SELECT pg_reload_conf()).", List.of(), Map.of("idle_in_transaction_session_timeout", value)));
+                "ALTER ROLE app SET idle_in_transaction_session_timeout = '5min' (or ALTER SYSTEM for the whole server, then SELECT pg_reload_conf()).");
     }
 }

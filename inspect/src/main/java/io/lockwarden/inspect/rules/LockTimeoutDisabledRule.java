@@ -1,9 +1,7 @@
 package io.lockwarden.inspect.rules;
 
 import io.lockwarden.inspect.Finding;
-import io.lockwarden.inspect.Severity;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code lock-timeout-disabled} (INFO): the server-wide {@code lock_timeout} is 0, so lock waits never time out.
@@ -21,12 +19,8 @@ public final class LockTimeoutDisabledRule implements Rule {
     /** {@inheritDoc} */
     @Override
     public List<Finding> evaluate(RuleContext ctx) {
-        String value = ctx.snapshot().settings().value("lock_timeout").orElse(null);
-        if (value == null || !(value.equals("0"))) {
-            return List.of();
-        }
-        return List.of(new Finding(ID, Severity.INFO, List.of(), List.of(),
+        return SettingCheck.infoWhen(ctx, ID, "lock_timeout", "0",
                 "lock_timeout = 0 (server default): a session waiting for a lock waits forever, so one stuck holder piles up every waiter behind it.",
-                "Set a bound where locks are taken: SET lock_timeout = '5s' per session or role (ALTER ROLE app SET lock_timeout = '5s'), or SET LOCAL in the locking transaction.", List.of(), Map.of("lock_timeout", value)));
+                "Set a bound where locks are taken: SET lock_timeout = '5s' per session or role (ALTER ROLE app SET lock_timeout = '5s'), or SET LOCAL in the locking transaction.");
     }
 }

@@ -956,7 +956,7 @@ public final class JavaAnalyzer {
         if (e instanceof FieldAccessExpr f) {
             String scope = f.getScope().toString();
             String type = scope.substring(scope.lastIndexOf('.') + 1);
-            for (TypeDeclaration<?> t : cu.findAll(TypeDeclaration.class)) {
+            for (TypeDeclaration<?> t : typeDeclarations()) {
                 if (t.getNameAsString().equals(type)) {
                     String v = fieldValue(t, f.getNameAsString(), depth);
                     if (v != null) {
@@ -998,6 +998,15 @@ public final class JavaAnalyzer {
     }
 
     private final Map<Node, List<VariableDeclarator>> declaratorsByScope = new java.util.IdentityHashMap<>();
+    private List<TypeDeclaration> typeDeclarations;
+
+    /** Every type declared in the file, nested included; found once, as eval meets {@code Type.FIELD} per argument. */
+    private List<TypeDeclaration> typeDeclarations() {
+        if (typeDeclarations == null) {
+            typeDeclarations = cu.findAll(TypeDeclaration.class);
+        }
+        return typeDeclarations;
+    }
 
     private List<VariableDeclarator> declarators(Node scope) {
         return declaratorsByScope.computeIfAbsent(scope, s -> s.findAll(VariableDeclarator.class));

@@ -141,7 +141,7 @@ public final class SqlFileAnalyzer {
                 out.report(Rule.XACT_LOCK_IN_AUTOCOMMIT, offset, shown + " runs outside BEGIN ... COMMIT: the "
                         + "lock ends with this statement and protects nothing.");
             }
-            if (fn.isBlocking() && !(SqlText.setsTimeout(u.text()) || fileSetsTimeout)) {
+            if (fn.isBlocking() && !fileSetsTimeout) {
                 out.report(Rule.BLOCKING_LOCK_WITHOUT_TIMEOUT, offset, shown + " waits without lock_timeout.");
             }
             if (fn.isUnlock() && lower.substring(0, c.offset()).stripTrailing().endsWith("perform")) {
