@@ -37,6 +37,7 @@ public final class SourceTokenizer {
             int i = 0;
             while (i < n) {
                 char c = s.charAt(i);
+                int heredoc;
                 if (Character.isWhitespace(c)) {
                     i++;
                 } else if (hashComments() && c == '#') {
@@ -50,8 +51,9 @@ public final class SourceTokenizer {
                     i = lang == Language.KOTLIN ? SqlText.skipBlockComment(s, i) : blockEnd(i);
                 } else if (lang == Language.PYTHON && isPyStringStart(i)) {
                     i = pyString(i);
-                } else if (lang == Language.RUBY && c == '<' && s.startsWith("<<", i) && heredocAt(i) > 0) {
-                    i = heredocAt(i);
+                } else if (lang == Language.RUBY && c == '<' && s.startsWith("<<", i) && (heredoc = heredocAt(i)) > 0) {
+                    // heredocAt emits the heredoc's tokens: call it once
+                    i = heredoc;
                 } else if (lang == Language.RUBY && c == '%' && i + 2 < n && "qQ".indexOf(s.charAt(i + 1)) >= 0
                         && "({[<|!/".indexOf(s.charAt(i + 2)) >= 0) {
                     i = percentString(i, i + 2);
