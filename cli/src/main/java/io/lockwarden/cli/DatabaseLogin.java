@@ -76,6 +76,10 @@ final class DatabaseLogin {
             throw new CliException("malformed " + what + " JDBC URL '" + JdbcUrls.redact(jdbcUrl)
                     + "': expected jdbc:postgresql://HOST:PORT/DATABASE");
         }
+        String userInfo = JdbcUrls.userInfoProblem(jdbcUrl);
+        if (userInfo != null) {
+            throw new CliException("malformed " + what + " JDBC URL '" + JdbcUrls.redact(jdbcUrl) + "': " + userInfo);
+        }
         PGSimpleDataSource ds = new PGSimpleDataSource();
         try {
             ds.setURL(jdbcUrl);

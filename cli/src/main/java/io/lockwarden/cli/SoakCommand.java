@@ -1,5 +1,6 @@
 package io.lockwarden.cli;
 
+import io.lockwarden.cli.internal.soak.JdbcUrls;
 import io.lockwarden.cli.internal.soak.Fault;
 import io.lockwarden.cli.internal.soak.SoakConfig;
 import io.lockwarden.cli.internal.soak.SoakMode;
@@ -157,6 +158,10 @@ public final class SoakCommand implements Callable<Integer> {
         if (!value.startsWith("jdbc:postgresql://")) {
             throw new IllegalArgumentException(option + " must be a PostgreSQL JDBC URL starting with "
                     + "jdbc:postgresql://, e.g. jdbc:postgresql://localhost:5432/app");
+        }
+        String userInfo = JdbcUrls.userInfoProblem(value);
+        if (userInfo != null) {
+            throw new IllegalArgumentException(option + ": " + userInfo);
         }
     }
 

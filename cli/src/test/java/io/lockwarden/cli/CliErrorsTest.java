@@ -26,6 +26,17 @@ class CliErrorsTest {
     }
 
     @Test
+    void passwordInTheHostPartIsRefusedWithoutEchoingIt() {
+        CliRun diagnose = CliRun.run(CliRun.env(SERVER), "diagnose", "--url", "jdbc:postgresql://app:s3cr3t-pw@127.0.0.1:1/app");
+        assertOneLineError(diagnose, "malformed", "?user=NAME", "PGPASSWORD");
+        assertThat(diagnose.err()).doesNotContain("s3cr3t-pw");
+        CliRun soak = CliRun.run(Map.of(), "soak", "--url", "jdbc:postgresql://app:s3cr3t-pw@127.0.0.1:1/app");
+        assertThat(soak.exit()).isEqualTo(2);
+        assertThat(soak.err().strip().lines()).singleElement().asString().contains("--url", "?user=NAME");
+        assertThat(soak.err() + soak.out()).doesNotContain("s3cr3t-pw");
+    }
+
+    @Test
     void unreachableHost() {
         CliRun r = CliRun.run(CliRun.env(SERVER), "diagnose", "--url", "jdbc:postgresql://127.0.0.1:1/postgres");
         assertOneLineError(r, "cannot connect", "127.0.0.1:1", "server is running");
