@@ -1,6 +1,7 @@
 package io.lockwarden.cli;
 
 import io.lockwarden.inspect.Diagnosis;
+import io.lockwarden.inspect.DiagnosisJson;
 import io.lockwarden.inspect.Inspector;
 import io.lockwarden.inspect.rules.RuleOptions;
 import java.time.Duration;
@@ -67,7 +68,7 @@ final class DiagnoseCommand implements Callable<Integer> {
         Diagnosis d = builder.build().diagnose();
         String target = DatabaseLogin.target(ds) + " as " + ds.getUser();
         if (format == Format.json) {
-            ctx.out().println(new JsonReport().render(d, target));
+            ctx.out().println(new DiagnosisJson().render(d, target));
         } else {
             ctx.out().print(new TextReport(ctx.color()).render(d, target));
         }
