@@ -225,8 +225,7 @@ public final class ConfigReader {
                 if (m.containsKey(key)) {
                     throw new ConfigException(where(keyAt) + ": '" + key + "' is given twice");
                 }
-                m.put(key, new Node(value.value(), value.value() instanceof String || value.value() == null ? keyAt
-                        : value.at()));
+                m.put(key, new Node(value.value(), keyAt)); // errors point at the line of the key
             }
             return new Node(m, at);
         }
