@@ -27,12 +27,25 @@ public record TargetConfig(String name, String connection, String user, Secret p
      * Where a password is read from, at each connection attempt (so a rotated secret is picked up).
      * All null: pgjdbc's own lookup ({@code .pgpass} / {@code PGPASSFILE}).
      *
-     * @param env  name of an environment variable holding the password
-     * @param file a file whose first line is the password
+     * @param env     name of an environment variable holding the password
+     * @param file    a file whose first line is the password
+     * @param literal a password given by code (the CLI passes {@code PGPASSWORD} or a typed one); never read from
+     *                a configuration file and never printed ({@link #toString()} masks it)
      */
-    public record Secret(String env, Path file) {
+    public record Secret(String env, Path file, String literal) {
         /** No password configured: {@code .pgpass}. */
-        public static final Secret PGPASS = new Secret(null, null);
+        public static final Secret PGPASS = new Secret(null, null, null);
+
+        /** A password from an environment variable or a file. */
+        public Secret(String env, Path file) {
+            this(env, file, null);
+        }
+
+        /** Shows where the password comes from, never the password. */
+        @Override
+        public String toString() {
+            return "Secret[env=" + env + ", file=" + file + (literal == null ? "" : ", literal=***") + "]";
+        }
     }
 
     /**

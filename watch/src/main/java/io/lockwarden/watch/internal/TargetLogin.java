@@ -110,6 +110,9 @@ public final class TargetLogin {
         }
 
         private String password() throws SQLException {
+            if (secret.literal() != null) {
+                return secret.literal();
+            }
             if (secret.env() != null) {
                 String v = System.getenv(secret.env());
                 if (v == null) {
