@@ -1,5 +1,6 @@
 package io.lockwarden.bench;
 
+import io.lockwarden.inspect.Inspector;
 import io.lockwarden.testkit.fixture.PostgresServer;
 import io.lockwarden.watch.TargetConfig;
 import io.lockwarden.watch.WatchConfig;
@@ -32,7 +33,7 @@ import java.util.Properties;
  * </ol>
  *
  * <p>Run: {@code mvn -q -pl bench -am package -DskipTests -Pwatch-scale}. Arguments: {@code [repetitions]
- * [major version]}, default 15 and 18. A program, not a library; not thread-safe.
+ * [major version] [parts]}, default 15, 18 and {@code one,many}. A program, not a library; not thread-safe.
  */
 public final class WatchScaleBenchmark {
     private static final int SESSIONS = 500;
@@ -46,13 +47,18 @@ public final class WatchScaleBenchmark {
     public static void main(String[] args) throws Exception {
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 15;
         int version = args.length > 1 ? Integer.parseInt(args[1]) : PostgresServer.DEFAULT_VERSION;
+        String parts = args.length > 2 ? args[2] : "one,many";
         Path dir = Files.createTempDirectory("lockwarden-watch-bench");
         try (PostgresServer server = PostgresServer.builder().version(version)
                 .setting("max_connections", "800").setting("max_locks_per_transaction", "512").start()) {
             Path secret = dir.resolve("password");
             Files.writeString(secret, server.password());
-            oneLargeTarget(server, secret, reps);
-            manyTargets(server, secret, reps);
+            if (parts.contains("one")) {
+                oneLargeTarget(server, secret, reps);
+            }
+            if (parts.contains("many")) {
+                manyTargets(server, secret, reps);
+            }
         }
     }
 
@@ -74,12 +80,16 @@ public final class WatchScaleBenchmark {
                  Connection reader = server.connect("bench-reader")) {
                 double[] bare = new double[reps];
                 double[] sample = new double[reps];
+                double[] diagnose = new double[reps];
+                Inspector inspector = Inspector.builder().statements(false).build();
                 for (int i = -5; i < reps; i++) {
                     long t0 = System.nanoTime();
                     int rows = bareRead(reader);
                     long t1 = System.nanoTime();
                     w.sampleNow();
                     long t2 = System.nanoTime();
+                    inspector.findings(inspector.snapshot(reader));
+                    long t3 = System.nanoTime();
                     if (rows != SESSIONS * LOCKS_PER_SESSION || !w.up("big")) {
                         throw new IllegalStateException("expected " + SESSIONS * LOCKS_PER_SESSION + " locks, saw "
                                 + rows + "; target up: " + w.up("big"));
@@ -87,6 +97,7 @@ public final class WatchScaleBenchmark {
                     if (i >= 0) {
                         bare[i] = (t1 - t0) / 1e6;
                         sample[i] = (t2 - t1) / 1e6;
+                        diagnose[i] = (t3 - t2) / 1e6;
                     }
                 }
                 long heapAfter = usedHeapAfterGc();
@@ -95,7 +106,8 @@ public final class WatchScaleBenchmark {
                 System.out.printf(Locale.ROOT, "PostgreSQL %d, %d sessions, %d held locks, %d repetitions (medians)%n",
                         server.majorVersion(), SESSIONS, SESSIONS * LOCKS_PER_SESSION, reps);
                 System.out.printf(Locale.ROOT, "  bare pg_locks read %8.1f ms%n  watchdog sample    %8.1f ms  "
-                        + "ratio %.2fx%n", b, s, s / b);
+                        + "ratio %.2fx%n  (diagnose alone  %8.1f ms  ratio %.2fx)%n", b, s, s / b, median(diagnose),
+                        median(diagnose) / b);
                 System.out.printf(Locale.ROOT, "  retained heap of the watchdog at this scale: %.1f MiB%n",
                         (heapAfter - heapBefore) / 1048576.0);
             }

@@ -124,7 +124,8 @@ public record SampleStats(Instant takenAt, int held, int waiting, Map<LockGroup,
                 idleHolders++;
             }
             long hold = e.getValue().stream().mapToLong(h -> h.hold().toSeconds()).max().orElse(0);
-            List<String> keys = e.getValue().stream().map(h -> h.row().label()).distinct().sorted().limit(10).toList();
+            List<String> keys = e.getValue().stream().map(HoldTracker.TrackedHold::row).sorted(
+                    Comparator.comparing(AdvisoryLockRow::key)).limit(10).map(AdvisoryLockRow::label).toList();
             holders.add(new Holder(e.getKey(), si == null ? null : si.user(), si == null ? null : si.applicationName(),
                     si == null ? null : si.state(), e.getValue().size(), keys,
                     e.getValue().stream().anyMatch(HoldTracker.TrackedHold::sessionScope), hold,

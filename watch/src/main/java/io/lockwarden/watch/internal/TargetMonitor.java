@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -229,7 +228,8 @@ public final class TargetMonitor implements AutoCloseable {
         Map<String, Finding> now = new LinkedHashMap<>();
         for (Finding f : findings) {
             if (f.severity().isProblem()) {
-                now.put(f.rule() + " " + f.pids() + " " + f.keys(), f);
+                // identity by rule and sessions: rendering the keys (up to 100,000) at every sample would cost more than the rules
+                now.put(f.rule() + " " + f.pids(), f);
             }
         }
         for (Map.Entry<String, Finding> e : now.entrySet()) {
@@ -346,10 +346,5 @@ public final class TargetMonitor implements AutoCloseable {
             election.close();
             election = null;
         }
-    }
-
-    /** The labels of rows, for logs. */
-    static String labels(List<AdvisoryLockRow> rows) {
-        return rows.stream().map(AdvisoryLockRow::label).distinct().collect(Collectors.joining(", "));
     }
 }
