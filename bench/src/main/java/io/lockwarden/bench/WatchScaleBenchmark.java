@@ -10,13 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -84,7 +81,7 @@ public final class WatchScaleBenchmark {
                 Inspector inspector = Inspector.builder().statements(false).build();
                 for (int i = -5; i < reps; i++) {
                     long t0 = System.nanoTime();
-                    int rows = bareRead(reader);
+                    int rows = Baseline.pgLocksRead(reader);
                     long t1 = System.nanoTime();
                     w.sampleNow();
                     long t2 = System.nanoTime();
@@ -101,13 +98,13 @@ public final class WatchScaleBenchmark {
                     }
                 }
                 long heapAfter = usedHeapAfterGc();
-                double b = median(bare);
-                double s = median(sample);
+                double b = Baseline.median(bare);
+                double s = Baseline.median(sample);
                 System.out.printf(Locale.ROOT, "PostgreSQL %d, %d sessions, %d held locks, %d repetitions (medians)%n",
                         server.majorVersion(), SESSIONS, SESSIONS * LOCKS_PER_SESSION, reps);
                 System.out.printf(Locale.ROOT, "  bare pg_locks read %8.1f ms%n  watchdog sample    %8.1f ms  "
-                        + "ratio %.2fx%n  (diagnose alone  %8.1f ms  ratio %.2fx)%n", b, s, s / b, median(diagnose),
-                        median(diagnose) / b);
+                        + "ratio %.2fx%n  (diagnose alone  %8.1f ms  ratio %.2fx)%n", b, s, s / b, Baseline.median(diagnose),
+                        Baseline.median(diagnose) / b);
                 System.out.printf(Locale.ROOT, "  retained heap of the watchdog at this scale: %.1f MiB%n",
                         (heapAfter - heapBefore) / 1048576.0);
             }
@@ -161,13 +158,13 @@ public final class WatchScaleBenchmark {
                         wall[i] = (t1 - t0) / 1e6;
                     }
                 }
-                double round = median(wall);
+                double round = Baseline.median(wall);
                 System.out.printf(Locale.ROOT, "%d targets (100 locks each), concurrency 4, %d rounds (medians)%n",
                         DATABASES, reps);
-                System.out.printf(Locale.ROOT, "  watchdog JVM CPU per target sample %6.2f ms%n", median(cpu));
+                System.out.printf(Locale.ROOT, "  watchdog JVM CPU per target sample %6.2f ms%n", Baseline.median(cpu));
                 System.out.printf(Locale.ROOT, "  one round of all %d targets        %6.1f ms: sustains an interval down "
                         + "to ~%.1f s (10 s interval uses %.1f%% of one core in the JVM)%n", DATABASES, round,
-                        Math.ceil(round / 100.0) / 10.0, median(cpu) * DATABASES / 10_000.0 * 100);
+                        Math.ceil(round / 100.0) / 10.0, Baseline.median(cpu) * DATABASES / 10_000.0 * 100);
             }
         } finally {
             for (Connection c : holders) {
@@ -183,27 +180,5 @@ public final class WatchScaleBenchmark {
             Thread.sleep(200);
         }
         return rt.totalMemory() - rt.freeMemory();
-    }
-
-    private static int bareRead(Connection c) throws SQLException {
-        int rows = 0;
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT * FROM pg_locks WHERE locktype = 'advisory'")) {
-            ResultSetMetaData md = rs.getMetaData();
-            int n = md.getColumnCount();
-            while (rs.next()) {
-                for (int i = 1; i <= n; i++) {
-                    rs.getObject(i);
-                }
-                rows++;
-            }
-        }
-        return rows;
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 }

@@ -30,12 +30,12 @@ class EnforcementTest {
         return out;
     }
 
-    /** Waits until the session is idle for the given time; reads its pid from the sessions' bookkeeping, not by a query. */
+    /** Waits until the session is idle (or idle in transaction) for the given time; reads its pid from the sessions' bookkeeping, not by a query. */
     private static void awaitIdle(LockSessions sessions, int pid, int seconds) throws Exception {
         Targets.await("pid " + pid + " idle for " + seconds + " s", 30, () -> {
             try (Connection probe = PostgresServer.shared().connect();
                  var st = probe.prepareStatement("SELECT now() - state_change >= make_interval(secs => ?) "
-                         + "FROM pg_stat_activity WHERE pid = ? AND state = 'idle'")) {
+                         + "FROM pg_stat_activity WHERE pid = ? AND state IN ('idle', 'idle in transaction')")) {
                 st.setInt(1, seconds);
                 st.setInt(2, pid);
                 try (var rs = st.executeQuery()) {
@@ -82,6 +82,7 @@ class EnforcementTest {
             for (int pid : pids) {
                 awaitIdle(sessions, pid, 1);
             }
+            awaitIdle(sessions, writerPid, 1);
             awaitIdle(sessions, protectedPid, 1);
             awaitIdle(sessions, otherPid, 1);
 
@@ -105,6 +106,12 @@ class EnforcementTest {
             assertThat(sessions.alive(otherPid)).isTrue();
             assertThat(sessions.alive(protectedPid)).isTrue();
             assertThat(sessions.alive(writerPid)).isTrue();
+            assertThat(entries).anySatisfy(e -> {
+                assertThat(e.path("pid").asInt()).isEqualTo(writerPid);
+                assertThat(e.path("decision").asText()).isEqualTo("skip");
+                assertThat(e.path("outcome").asText()).isEqualTo("unsafe");
+                assertThat(e.path("reason").asText()).contains("idle in an open transaction with uncommitted writes");
+            });
             JsonNode first = entries.stream().filter(e -> e.path("outcome").asText().equals("terminated")).findFirst()
                     .orElseThrow();
             assertThat(first.path("target").asText()).isEqualTo("app");

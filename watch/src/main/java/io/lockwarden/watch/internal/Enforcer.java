@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies a target's {@link Policy} to one sample: picks idle holders of session locks idle for at least the
- * policy's duration and admitted by its patterns, skips those the snapshot calls unsafe, honours dry-run and
+ * policy's duration and admitted by its patterns, skips (with the reason) holders idle in a transaction and those
+ * the snapshot calls unsafe, honours dry-run and
  * the per-minute cap, and has the {@link SessionTerminator} recheck and end the rest. Every termination and
  * every skip is appended to the {@link AuditLog} (forced to disk) before the next action; an unchanged skip
  * of the same session is recorded once, not at every sample. Not thread-safe: one sampling thread per target.
@@ -87,7 +88,7 @@ public final class Enforcer {
         Set<String> skipsNow = new HashSet<>();
         for (Map.Entry<Integer, List<HoldTracker.TrackedHold>> e : byPid.entrySet()) {
             SessionInfo si = e.getValue().get(0).session();
-            if (si == null || !si.idle()) {
+            if (si == null || !(si.idle() || si.idleInTransaction())) {
                 continue;
             }
             Duration idle = si.inStateFor(s.takenAt()).orElse(Duration.ZERO);
@@ -96,6 +97,13 @@ public final class Enforcer {
                 continue;
             }
             ObjectNode entry = entry(si, e.getValue(), idle, incidents.getOrDefault(si.pid(), List.of()));
+            if (si.idleInTransaction()) {
+                skip(out, skipsNow, entry, si, "skip", "unsafe", "it is idle in an open transaction"
+                        + (si.hasUncommittedWrites() ? " with uncommitted writes (backend_xid " + si.backendXid() + ")"
+                        : "") + ": termination would roll it back, and the policy ends only idle sessions (no "
+                        + "transaction); end the transaction, or release it by hand with lockwarden release");
+                continue;
+            }
             TerminationVerdict v = s.terminationVerdict(si.pid());
             if (!v.safe()) {
                 skip(out, skipsNow, entry, si, "skip", "unsafe", "it " + v.risk());

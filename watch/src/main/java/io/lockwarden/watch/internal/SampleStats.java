@@ -73,8 +73,7 @@ public record SampleStats(Instant takenAt, int held, int waiting, Map<LockGroup,
     static SampleStats of(Diagnosis d, List<HoldTracker.TrackedHold> tracked) {
         Snapshot s = d.snapshot();
         Instant now = s.takenAt();
-        Map<LockGroup, Integer> groups = new TreeMap<>(Comparator.comparing(LockGroup::state)
-                .thenComparing(LockGroup::mode).thenComparing(LockGroup::scope).thenComparing(LockGroup::namespace));
+        Map<LockGroup, Integer> groups = new HashMap<>();
         Map<Integer, SessionInfo> sessions = new HashMap<>();
         s.sessions().forEach(si -> sessions.put(si.pid(), si));
         Map<Integer, List<HoldTracker.TrackedHold>> byPid = new LinkedHashMap<>();
@@ -84,15 +83,18 @@ public record SampleStats(Instant takenAt, int held, int waiting, Map<LockGroup,
         s.pgBouncer().map(PgBouncerView::servers).orElse(List.of()).stream()
                 .filter(PgBouncerServer::sharedBetweenClients).forEach(b -> shared.add(b.remotePid()));
         int pooled = 0;
+        int lastPid = Integer.MIN_VALUE;
+        List<HoldTracker.TrackedHold> current = null;
         for (HoldTracker.TrackedHold h : tracked) {
             String scope = h.sessionScope() ? "session" : "undetermined";
             groups.merge(new LockGroup("held", mode(h.row()), scope, ns(h.row())), 1, Integer::sum);
-            byPid.computeIfAbsent(h.row().pid(), p -> new ArrayList<>()).add(h);
-            oldestHold = Math.max(oldestHold, h.hold().toMillis() / 1000.0);
-            if (h.session() != null && (h.session().idle() || h.session().idleInTransaction())) {
-                oldestIdle = Math.max(oldestIdle, h.session().inStateFor(now).orElse(Duration.ZERO).toMillis() / 1000.0);
+            if (h.row().pid() != lastPid) {
+                lastPid = h.row().pid();
+                current = byPid.computeIfAbsent(lastPid, p -> new ArrayList<>());
             }
-            if (shared.contains(h.row().pid())) {
+            current.add(h);
+            oldestHold = Math.max(oldestHold, h.holdMillis() / 1000.0);
+            if (!shared.isEmpty() && shared.contains(h.row().pid())) {
                 pooled++;
             }
         }
@@ -122,8 +124,9 @@ public record SampleStats(Instant takenAt, int held, int waiting, Map<LockGroup,
             boolean idle = si != null && (si.idle() || si.idleInTransaction());
             if (idle) {
                 idleHolders++;
+                oldestIdle = Math.max(oldestIdle, si.inStateFor(now).orElse(Duration.ZERO).toMillis() / 1000.0);
             }
-            long hold = e.getValue().stream().mapToLong(h -> h.hold().toSeconds()).max().orElse(0);
+            long hold = e.getValue().stream().mapToLong(HoldTracker.TrackedHold::holdMillis).max().orElse(0) / 1000;
             List<String> keys = e.getValue().stream().map(HoldTracker.TrackedHold::row).sorted(
                     Comparator.comparing(AdvisoryLockRow::key)).limit(10).map(AdvisoryLockRow::label).toList();
             holders.add(new Holder(e.getKey(), si == null ? null : si.user(), si == null ? null : si.applicationName(),
@@ -141,7 +144,10 @@ public record SampleStats(Instant takenAt, int held, int waiting, Map<LockGroup,
             findings.merge(new RuleSeverity(f.rule(), f.severity().name().toLowerCase(java.util.Locale.ROOT)), 1,
                     Integer::sum);
         }
-        return new SampleStats(now, tracked.size(), waiting, groups, byPid.size(), idleHolders, s.waiterPids().size(),
+        Map<LockGroup, Integer> sortedGroups = new TreeMap<>(Comparator.comparing(LockGroup::state)
+                .thenComparing(LockGroup::mode).thenComparing(LockGroup::scope).thenComparing(LockGroup::namespace));
+        sortedGroups.putAll(groups);
+        return new SampleStats(now, tracked.size(), waiting, sortedGroups, byPid.size(), idleHolders, s.waiterPids().size(),
                 oldestHold, oldestIdle, oldestWait, pooled, ratio, findings, holders);
     }
 

@@ -154,11 +154,19 @@ public final class TargetMonitor implements AutoCloseable {
                 s = plainInspector.snapshot(connection);
             }
             s = withoutLeaderLocks(s);
+            long read = System.nanoTime();
             stage = "rules";
             List<Finding> findings = inspector.findings(s);
             Diagnosis d = new Diagnosis(s, findings);
+            long ruled = System.nanoTime();
             List<HoldTracker.TrackedHold> tracked = tracker.update(s);
+            long trackedAt = System.nanoTime();
             SampleStats st = SampleStats.of(d, tracked);
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("target {}: {} locks; snapshot {} ms, rules {} ms, tracking {} ms, figures {} ms", name(),
+                        s.locks().size(), (read - start) / 1_000_000, (ruled - read) / 1_000_000,
+                        (trackedAt - ruled) / 1_000_000, (System.nanoTime() - trackedAt) / 1_000_000);
+            }
             diagnosis = d;
             stats = st;
             history.add(s.takenAt().getEpochSecond(), st.held(), st.waiting());
