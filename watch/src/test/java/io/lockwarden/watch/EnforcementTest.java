@@ -22,10 +22,18 @@ class EnforcementTest {
     @TempDir
     Path dir;
 
+    /** The audit log's lines, each validated against docs/watch-audit.schema.json. */
     private List<JsonNode> audit(Path file) throws Exception {
+        com.networknt.schema.JsonSchema schema;
+        try (java.io.InputStream in = Files.newInputStream(Path.of("..", "docs", "watch-audit.schema.json"))) {
+            schema = com.networknt.schema.JsonSchemaFactory.getInstance(com.networknt.schema.SpecVersion.VersionFlag.V7)
+                    .getSchema(in);
+        }
         List<JsonNode> out = new ArrayList<>();
         for (String line : Files.readAllLines(file)) {
-            out.add(JSON.readTree(line));
+            JsonNode n = JSON.readTree(line);
+            assertThat(schema.validate(n)).as(line).isEmpty();
+            out.add(n);
         }
         return out;
     }

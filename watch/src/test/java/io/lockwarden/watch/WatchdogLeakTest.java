@@ -51,6 +51,12 @@ class WatchdogLeakTest {
 
             JsonNode snapshot = JSON.readTree(Targets.get(w, "/api/snapshot?target=app").body());
             assertThat(snapshot.path("format_version").asInt()).isEqualTo(1);
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(
+                    Path.of("..", "docs", "diagnose-json.schema.json"))) {
+                assertThat(com.networknt.schema.JsonSchemaFactory.getInstance(
+                        com.networknt.schema.SpecVersion.VersionFlag.V7).getSchema(in).validate(snapshot))
+                        .as("/api/snapshot is the diagnose JSON document").isEmpty();
+            }
             assertThat(snapshot.toString()).contains("\"pid\":" + pid).doesNotContain(server.password());
             JsonNode holders = JSON.readTree(Targets.get(w, "/api/holders?target=app").body());
             assertThat(holders).hasSize(1);
@@ -100,6 +106,45 @@ class WatchdogLeakTest {
                 w.sampleNow();
                 assertThat(Targets.metric(Targets.get(w, "/metrics").body(),
                         "lockwarden_pooled_connection_locks{target=\"pooled\"}")).isZero();
+
+                bouncer.close();
+                w.sampleNow();
+                String down = Targets.get(w, "/metrics").body();
+                assertThat(Targets.metric(down, "lockwarden_target_up{target=\"pooled\"}"))
+                        .as("PostgreSQL is still sampled without the console").isEqualTo(1.0);
+                assertThat(Targets.metric(down, "lockwarden_sample_errors_total{stage=\"pgbouncer\",target=\"pooled\"}"))
+                        .isEqualTo(1.0);
+            }
+        }
+    }
+
+    @Test
+    void anIdleHolderSeenForTheFirstTimeIsAsOldAsItsIdleTime() throws Exception {
+        PostgresServer server = PostgresServer.shared();
+        try (LockSessions sessions = new LockSessions(server)) {
+            Connection leaker = sessions.open("old-leaker");
+            int pid = LockSessions.pid(leaker);
+            LockSessions.exec(leaker, "SELECT pg_advisory_lock(555)");
+            Targets.await("the holder idle for 2 s", 30, () -> {
+                try (Connection probe = server.connect();
+                     var st = probe.createStatement();
+                     var rs = st.executeQuery("SELECT now() - state_change >= interval '2 s' FROM pg_stat_activity "
+                             + "WHERE pid = " + pid)) {
+                    return rs.next() && rs.getBoolean(1);
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            // a watchdog (re)started now: the hold is at least the idle time, not zero
+            try (Watchdog w = Watchdog.builder(WatchConfig.of(Targets.of("app", server, dir), 0)).scheduled(false)
+                    .start()) {
+                w.sampleNow();
+                String m = Targets.get(w, "/metrics").body();
+                assertThat(Targets.metric(m, "lockwarden_oldest_hold_seconds{target=\"app\"}")).isGreaterThanOrEqualTo(2);
+                assertThat(Targets.metric(m, "lockwarden_oldest_idle_hold_seconds{target=\"app\"}"))
+                        .isGreaterThanOrEqualTo(2);
+                JsonNode holders = JSON.readTree(Targets.get(w, "/api/holders?target=app").body());
+                assertThat(holders.get(0).path("hold_seconds").asLong()).isGreaterThanOrEqualTo(2);
             }
         }
     }

@@ -76,42 +76,65 @@ public record SampleStats(Instant takenAt, int held, int waiting, Map<LockGroup,
         Map<LockGroup, Integer> groups = new HashMap<>();
         Map<Integer, SessionInfo> sessions = new HashMap<>();
         s.sessions().forEach(si -> sessions.put(si.pid(), si));
-        Map<Integer, List<HoldTracker.TrackedHold>> byPid = new LinkedHashMap<>();
+        Map<Integer, PidTotals> byPid = new LinkedHashMap<>();
         double oldestHold = 0;
         double oldestIdle = 0;
         Set<Integer> shared = new java.util.HashSet<>();
         s.pgBouncer().map(PgBouncerView::servers).orElse(List.of()).stream()
                 .filter(PgBouncerServer::sharedBetweenClients).forEach(b -> shared.add(b.remotePid()));
         int pooled = 0;
-        int lastPid = Integer.MIN_VALUE;
-        List<HoldTracker.TrackedHold> current = null;
+        // [held/waiting][exclusive/share][session/undetermined] for keys of no known namespace: no per-lock allocation
+        int[][][] plain = new int[2][2][2];
+        PidTotals current = null;
         for (HoldTracker.TrackedHold h : tracked) {
-            String scope = h.sessionScope() ? "session" : "undetermined";
-            groups.merge(new LockGroup("held", mode(h.row()), scope, ns(h.row())), 1, Integer::sum);
-            if (h.row().pid() != lastPid) {
-                lastPid = h.row().pid();
-                current = byPid.computeIfAbsent(lastPid, p -> new ArrayList<>());
+            AdvisoryLockRow row = h.row();
+            if (row.namespace() == null) {
+                plain[0][row.shared() ? 1 : 0][h.sessionScope() ? 0 : 1]++;
+            } else {
+                groups.merge(new LockGroup("held", mode(row), h.sessionScope() ? "session" : "undetermined",
+                        row.namespace()), 1, Integer::sum);
+            }
+            if (current == null || current.pid != row.pid()) {
+                current = byPid.computeIfAbsent(row.pid(), PidTotals::new);
             }
             current.add(h);
             oldestHold = Math.max(oldestHold, h.holdMillis() / 1000.0);
-            if (!shared.isEmpty() && shared.contains(h.row().pid())) {
+            if (!shared.isEmpty() && shared.contains(row.pid())) {
                 pooled++;
             }
         }
         double oldestWait = 0;
         int waiting = 0;
-        Map<Integer, Integer> waitersBehind = new HashMap<>();
+        Set<Integer> waiterPids = new java.util.LinkedHashSet<>();
         for (AdvisoryLockRow row : s.locks()) {
             if (row.granted()) {
                 continue;
             }
             waiting++;
-            groups.merge(new LockGroup("waiting", mode(row), "undetermined", ns(row)), 1, Integer::sum);
+            waiterPids.add(row.pid());
+            if (row.namespace() == null) {
+                plain[1][row.shared() ? 1 : 0][1]++;
+            } else {
+                groups.merge(new LockGroup("waiting", mode(row), "undetermined", row.namespace()), 1, Integer::sum);
+            }
             if (row.waitStart() != null) {
                 oldestWait = Math.max(oldestWait, Math.max(0, Duration.between(row.waitStart(), now).toMillis()) / 1000.0);
             }
         }
-        for (int pid : s.waiterPids()) {
+        String[] states = {"held", "waiting"};
+        String[] modes = {"exclusive", "share"};
+        String[] scopes = {"session", "undetermined"};
+        for (int a = 0; a < 2; a++) {
+            for (int b = 0; b < 2; b++) {
+                for (int c = 0; c < 2; c++) {
+                    if (plain[a][b][c] > 0) {
+                        groups.merge(new LockGroup(states[a], modes[b], scopes[c], ""), plain[a][b][c], Integer::sum);
+                    }
+                }
+            }
+        }
+        Map<Integer, Integer> waitersBehind = new HashMap<>();
+        for (int pid : waiterPids) {
             SessionInfo si = sessions.get(pid);
             if (si != null) {
                 si.blockingPids().forEach(b -> waitersBehind.merge(b, 1, Integer::sum));
@@ -119,21 +142,21 @@ public record SampleStats(Instant takenAt, int held, int waiting, Map<LockGroup,
         }
         int idleHolders = 0;
         List<Holder> holders = new ArrayList<>();
-        for (Map.Entry<Integer, List<HoldTracker.TrackedHold>> e : byPid.entrySet()) {
-            SessionInfo si = sessions.get(e.getKey());
+        for (PidTotals t : byPid.values()) {
+            SessionInfo si = sessions.get(t.pid);
             boolean idle = si != null && (si.idle() || si.idleInTransaction());
+            long idleSeconds = 0;
             if (idle) {
                 idleHolders++;
-                oldestIdle = Math.max(oldestIdle, si.inStateFor(now).orElse(Duration.ZERO).toMillis() / 1000.0);
+                Duration d0 = si.inStateFor(now).orElse(Duration.ZERO);
+                oldestIdle = Math.max(oldestIdle, d0.toMillis() / 1000.0);
+                idleSeconds = d0.toSeconds();
             }
-            long hold = e.getValue().stream().mapToLong(HoldTracker.TrackedHold::holdMillis).max().orElse(0) / 1000;
-            List<String> keys = e.getValue().stream().map(HoldTracker.TrackedHold::row).sorted(
-                    Comparator.comparing(AdvisoryLockRow::key)).limit(10).map(AdvisoryLockRow::label).toList();
-            holders.add(new Holder(e.getKey(), si == null ? null : si.user(), si == null ? null : si.applicationName(),
-                    si == null ? null : si.state(), e.getValue().size(), keys,
-                    e.getValue().stream().anyMatch(HoldTracker.TrackedHold::sessionScope), hold,
-                    idle ? si.inStateFor(now).orElse(Duration.ZERO).toSeconds() : 0,
-                    waitersBehind.getOrDefault(e.getKey(), 0)));
+            List<String> keys = t.shown.stream().sorted(Comparator.comparing(AdvisoryLockRow::key))
+                    .map(AdvisoryLockRow::label).toList();
+            holders.add(new Holder(t.pid, si == null ? null : si.user(), si == null ? null : si.applicationName(),
+                    si == null ? null : si.state(), t.count, keys, t.sessionScope, t.maxHoldMillis / 1000, idleSeconds,
+                    waitersBehind.getOrDefault(t.pid, 0)));
         }
         holders.sort(Comparator.comparingLong(Holder::holdSeconds).reversed().thenComparingInt(Holder::pid));
         double ratio = s.settings().lockTableCapacity().filter(c -> c > 0)
@@ -147,15 +170,33 @@ public record SampleStats(Instant takenAt, int held, int waiting, Map<LockGroup,
         Map<LockGroup, Integer> sortedGroups = new TreeMap<>(Comparator.comparing(LockGroup::state)
                 .thenComparing(LockGroup::mode).thenComparing(LockGroup::scope).thenComparing(LockGroup::namespace));
         sortedGroups.putAll(groups);
-        return new SampleStats(now, tracked.size(), waiting, sortedGroups, byPid.size(), idleHolders, s.waiterPids().size(),
+        return new SampleStats(now, tracked.size(), waiting, sortedGroups, byPid.size(), idleHolders, waiterPids.size(),
                 oldestHold, oldestIdle, oldestWait, pooled, ratio, findings, holders);
+    }
+
+    /** What one holding session adds up to, in one pass over its locks. */
+    private static final class PidTotals {
+        final int pid;
+        int count;
+        long maxHoldMillis;
+        boolean sessionScope;
+        final List<AdvisoryLockRow> shown = new ArrayList<>();
+
+        PidTotals(int pid) {
+            this.pid = pid;
+        }
+
+        void add(HoldTracker.TrackedHold h) {
+            count++;
+            maxHoldMillis = Math.max(maxHoldMillis, h.holdMillis());
+            sessionScope |= h.sessionScope();
+            if (shown.size() < 10) {
+                shown.add(h.row());
+            }
+        }
     }
 
     private static String mode(AdvisoryLockRow r) {
         return r.shared() ? "share" : "exclusive";
-    }
-
-    private static String ns(AdvisoryLockRow r) {
-        return r.namespace() == null ? "" : r.namespace();
     }
 }
