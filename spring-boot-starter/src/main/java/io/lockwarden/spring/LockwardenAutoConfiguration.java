@@ -98,8 +98,8 @@ public class LockwardenAutoConfiguration {
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     public static AdviceOrders lockwardenAdviceOrders(
             ObjectProvider<BeanFactoryTransactionAttributeSourceAdvisor> transactionAdvisor,
-            LockwardenProperties properties) {
-        return new AdviceOrders(transactionAdvisor, properties.getAdviceOrder());
+            ObjectProvider<LockwardenProperties> properties) {
+        return new AdviceOrders(transactionAdvisor, () -> properties.getObject().getAdviceOrder());
     }
 
     /**
@@ -109,8 +109,8 @@ public class LockwardenAutoConfiguration {
      */
     @Bean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-    public static AnnotationKeys lockwardenAnnotationKeys(LockwardenProperties properties) {
-        return new AnnotationKeys(properties.getKeyNamespace());
+    public static AnnotationKeys lockwardenAnnotationKeys(ObjectProvider<LockwardenProperties> properties) {
+        return new AnnotationKeys(() -> properties.getObject().getKeyNamespace());
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.lockwarden.spring.internal;
 
 import io.lockwarden.spring.LockwardenProperties;
+import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
 import org.springframework.transaction.interceptor.BeanFactoryTransactionAttributeSourceAdvisor;
@@ -18,11 +19,11 @@ public final class AdviceOrders {
     public static final int TRANSACTION_ADVISOR_ORDER = Ordered.LOWEST_PRECEDENCE - 100;
 
     private final ObjectProvider<BeanFactoryTransactionAttributeSourceAdvisor> transactionAdvisor;
-    private final LockwardenProperties.AdviceOrder configured;
+    private final Supplier<LockwardenProperties.AdviceOrder> configured;
 
-    /** Orders relative to the transaction advisor found in the context, if any. */
+    /** Orders relative to the transaction advisor found in the context, if any, unless {@code configured} sets them. */
     public AdviceOrders(ObjectProvider<BeanFactoryTransactionAttributeSourceAdvisor> transactionAdvisor,
-                        LockwardenProperties.AdviceOrder configured) {
+                        Supplier<LockwardenProperties.AdviceOrder> configured) {
         this.transactionAdvisor = transactionAdvisor;
         this.configured = configured;
     }
@@ -35,14 +36,18 @@ public final class AdviceOrders {
 
     /** Session-scope locks: just outside (before) the transaction advisor. */
     public int session() {
-        return configured.getSession() != null ? configured.getSession() : outside(transactionAdvisor());
+        Integer set = configured.get().getSession();
+        return set != null ? set : outside(transactionAdvisor());
     }
 
     /** Transaction-scope locks: just inside (after) the transaction advisor. */
     public int transaction() {
+        Integer set = configured.get().getTransaction();
+        if (set != null) {
+            return set;
+        }
         int tx = transactionAdvisor();
-        return configured.getTransaction() != null ? configured.getTransaction()
-                : tx == Ordered.LOWEST_PRECEDENCE ? tx : tx + 1;
+        return tx == Ordered.LOWEST_PRECEDENCE ? tx : tx + 1;
     }
 
     /** Scheduled singletons: outside session-scope locks and the transaction. */

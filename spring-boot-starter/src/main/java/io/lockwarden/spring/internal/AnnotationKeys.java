@@ -5,6 +5,7 @@ import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.context.expression.MethodBasedEvaluationContext;
 import org.springframework.core.DefaultParameterNameDiscoverer;
@@ -22,16 +23,16 @@ public final class AnnotationKeys {
     private final SpelExpressionParser parser = new SpelExpressionParser();
     private final ParameterNameDiscoverer names = new DefaultParameterNameDiscoverer();
     private final Map<String, Expression> expressions = new ConcurrentHashMap<>();
-    private final String defaultNamespace;
+    private final Supplier<String> defaultNamespace;
 
-    /** Keys whose annotation names no namespace go to {@code defaultNamespace}. */
-    public AnnotationKeys(String defaultNamespace) {
+    /** Keys whose annotation names no namespace go to {@code defaultNamespace} (read at each call). */
+    public AnnotationKeys(Supplier<String> defaultNamespace) {
         this.defaultNamespace = defaultNamespace;
     }
 
     /** The namespace to use: the annotation's, or the default. */
     public String namespace(String annotated) {
-        return annotated.isEmpty() ? defaultNamespace : annotated;
+        return annotated.isEmpty() ? defaultNamespace.get() : annotated;
     }
 
     /**

@@ -27,14 +27,19 @@ import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.SmartLifecycle;
 
 /**
  * Runs {@link ScheduledSingleton} methods through leader locks, one {@link Task} per method: takes
  * (or keeps) leadership before a run, skips or waits while another instance leads, and interrupts a
  * run whose lock the heartbeat finds lost, publishing an {@link AdvisoryLockLostEvent}. Steps down
- * from every leadership when the application context closes. Thread-safe.
+ * from every leadership when the application context stops (after the schedulers, before the
+ * DataSource closes). Thread-safe.
  */
-public final class SingletonTasks implements MethodInterceptor, DisposableBean {
+public final class SingletonTasks implements MethodInterceptor, SmartLifecycle, DisposableBean {
+    /** Stops after the task schedulers (which stop in the last phase) and before the DataSource is closed. */
+    private static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1000;
+
     private static final Logger LOG = LoggerFactory.getLogger(SingletonTasks.class);
     private static final ThreadLocal<LeaderLock> CURRENT = new ThreadLocal<>();
 
@@ -43,6 +48,8 @@ public final class SingletonTasks implements MethodInterceptor, DisposableBean {
     private final ApplicationEventPublisher events;
     private final Clock clock;
     private final ConcurrentMap<Method, Task> tasks = new ConcurrentHashMap<>();
+    private volatile boolean running;
+    private volatile boolean closing;
 
     /** What a task looks like now, for the health indicator and the endpoint. */
     public record State(String task, LockKey key, boolean leader, int pid, long runs, long skips, long losses,
@@ -80,9 +87,33 @@ public final class SingletonTasks implements MethodInterceptor, DisposableBean {
         return tasks.values().stream().map(Task::state).sorted(Comparator.comparing(State::task)).toList();
     }
 
-    /** Steps down from every leadership (the context is closing). */
+    @Override
+    public void start() {
+        running = true;
+    }
+
+    /** The context is closing: takes no new leadership and steps down from all, while the DataSource is still open. */
+    @Override
+    public void stop() {
+        closing = true;
+        running = false;
+        tasks.values().forEach(Task::stepDown);
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+
+    /** Steps down from any leadership left (a context that was never started). */
     @Override
     public void destroy() {
+        closing = true;
         tasks.values().forEach(Task::stepDown);
     }
 
@@ -120,7 +151,7 @@ public final class SingletonTasks implements MethodInterceptor, DisposableBean {
                 return AdvisoryLockInterceptor.skipped(returnType);
             }
             try {
-                LeaderLock lock = lead();
+                LeaderLock lock = closing ? null : lead();
                 if (lock == null) {
                     skips.incrementAndGet();
                     return AdvisoryLockInterceptor.skipped(returnType);
