@@ -87,8 +87,66 @@ class ScheduledSingletonTest {
         }
     }
 
+    /** Relay runs: the holders pg_locks showed during each, and how many ran at once at most. */
+    static final List<String> RELAY_RUNS = new CopyOnWriteArrayList<>();
+    static final AtomicInteger RELAY_ACTIVE = new AtomicInteger();
+    static final AtomicInteger RELAY_MOST_AT_ONCE = new AtomicInteger();
+    static final LockKey RELAY = LockKey.named("jobs", "relay");
+
+    /** An instance of a service whose task takes turns: WAIT for the lock, release it after each run. */
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    @EnableScheduling
+    static class RelayService {
+        @Bean
+        RelayJob relayJob(@Value("${instance}") String instance) {
+            return new RelayJob(instance);
+        }
+    }
+
+    /** The turn-taking task. */
+    static class RelayJob {
+        private final String instance;
+
+        RelayJob(String instance) {
+            this.instance = instance;
+        }
+
+        @Scheduled(fixedDelay = 10)
+        @ScheduledSingleton(namespace = "jobs", name = "relay", onBusy = ScheduledSingleton.OnBusy.WAIT,
+                waitFor = "20s", keepLeadership = false)
+        public void run() throws InterruptedException {
+            int active = RELAY_ACTIVE.incrementAndGet();
+            RELAY_MOST_AT_ONCE.accumulateAndGet(active, Math::max);
+            try {
+                int pid = Leadership.current().orElseThrow().pid();
+                List<Integer> holders = ServerLocks.holders(RELAY);
+                RELAY_RUNS.add(instance + (holders.equals(List.of(pid)) ? " held" : " NOT held: " + holders));
+                Thread.sleep(30);
+            } finally {
+                RELAY_ACTIVE.decrementAndGet();
+            }
+        }
+    }
+
+    @Test
+    void withWaitAndNoKeptLeadershipTheInstancesTakeTurnsAndNeverRunAtOnce() throws Exception {
+        a = instance(RelayService.class, "a");
+        b = instance(RelayService.class, "b");
+        ServerLocks.await("both instances have run", () -> RELAY_RUNS.stream().anyMatch(r -> r.startsWith("a"))
+                && RELAY_RUNS.stream().anyMatch(r -> r.startsWith("b")) && RELAY_RUNS.size() >= 10);
+        a.close();
+        b.close();
+        assertThat(RELAY_RUNS).allSatisfy(r -> assertThat(r).endsWith(" held"));
+        assertThat(RELAY_MOST_AT_ONCE.get()).as("runs across the two instances never overlap").isEqualTo(1);
+    }
+
     private static ConfigurableApplicationContext instance(String name) {
-        return new SpringApplicationBuilder(ReportService.class)
+        return instance(ReportService.class, name);
+    }
+
+    private static ConfigurableApplicationContext instance(Class<?> service, String name) {
+        return new SpringApplicationBuilder(service)
                 .properties(ServerLocks.datasource(ServerLocks.SERVER.jdbcUrl()))
                 .properties("instance=" + name, "spring.application.name=report-" + name,
                         "lockwarden.heartbeat=300ms", "spring.datasource.hikari.maximum-pool-size=3",
@@ -135,6 +193,7 @@ class ScheduledSingletonTest {
         ServerLocks.await("the leader's running task is interrupted", () -> INTERRUPTED.contains(leader));
         ServerLocks.await("the follower takes over", () -> runs(follower) > 0);
         ReportService leaderService = leaderContext.getBean(ReportService.class);
+        ServerLocks.await("the lost-lock event", () -> !leaderService.lost.isEmpty());
         assertThat(leaderService.lost).singleElement().satisfies(event -> {
             assertThat(event.key()).isEqualTo(KEY);
             assertThat(event.task()).isEqualTo("ReportJob.run");

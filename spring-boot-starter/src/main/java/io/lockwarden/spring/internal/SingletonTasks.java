@@ -2,6 +2,7 @@ package io.lockwarden.spring.internal;
 
 import io.lockwarden.AdvisoryLocks;
 import io.lockwarden.LeaderLock;
+import io.lockwarden.LockInterruptedException;
 import io.lockwarden.LockKey;
 import io.lockwarden.LockLostException;
 import io.lockwarden.LockTimeoutException;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.aopalliance.intercept.MethodInterceptor;
@@ -39,6 +41,8 @@ import org.springframework.context.SmartLifecycle;
 public final class SingletonTasks implements MethodInterceptor, SmartLifecycle, DisposableBean {
     /** Stops after the task schedulers (which stop in the last phase) and before the DataSource is closed. */
     private static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1000;
+    /** How long closing the context waits for an interrupted run to end before releasing its lock anyway. */
+    public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
     private static final Logger LOG = LoggerFactory.getLogger(SingletonTasks.class);
     private static final ThreadLocal<LeaderLock> CURRENT = new ThreadLocal<>();
@@ -92,12 +96,16 @@ public final class SingletonTasks implements MethodInterceptor, SmartLifecycle, 
         running = true;
     }
 
-    /** The context is closing: takes no new leadership and steps down from all, while the DataSource is still open. */
+    /**
+     * The context is closing: takes no new leadership, interrupts runs in progress and waits up to
+     * {@link #SHUTDOWN_GRACE} for each to end (a run never loses its lock while it is still going, unless
+     * it outlasts that), then steps down from all, while the DataSource is still open.
+     */
     @Override
     public void stop() {
         closing = true;
         running = false;
-        tasks.values().forEach(Task::stepDown);
+        tasks.values().forEach(Task::shutDown);
     }
 
     @Override
@@ -214,6 +222,10 @@ public final class SingletonTasks implements MethodInterceptor, SmartLifecycle, 
                 lastFailure = null;
                 LOG.info("singleton {}: another instance kept {} for the whole wait; run skipped", name, key);
                 return null;
+            } catch (LockInterruptedException e) {
+                // e.g. the scheduler shutting down; the interrupt flag stays set for it to see
+                LOG.debug("singleton {}: interrupted while waiting for {}; run skipped", name, key);
+                return null;
             } catch (LockwardenException e) {
                 lastFailure = e.getMessage();
                 throw e;
@@ -224,7 +236,11 @@ public final class SingletonTasks implements MethodInterceptor, SmartLifecycle, 
                     leader = acquired;
                     generation = mine;
                 }
-                LOG.info("singleton {}: this instance now leads ({} on pid {})", name, key, acquired.pid());
+                if (annotation.keepLeadership()) {
+                    LOG.info("singleton {}: this instance now leads ({} on pid {})", name, key, acquired.pid());
+                } else {
+                    LOG.debug("singleton {}: took {} on pid {} for one run", name, key, acquired.pid());
+                }
             }
             return acquired;
         }
@@ -251,6 +267,26 @@ public final class SingletonTasks implements MethodInterceptor, SmartLifecycle, 
             } catch (RuntimeException e) {
                 LOG.warn("singleton {}: a listener of AdvisoryLockLostEvent threw; ignored", name, e);
             }
+        }
+
+        void shutDown() {
+            synchronized (this) {
+                if (running != null) {
+                    running.interrupt();
+                    interrupted = true;
+                }
+            }
+            try {
+                if (local.tryLock(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                    local.unlock();
+                } else {
+                    LOG.warn("singleton {}: the run in progress did not end within {} s of being interrupted at "
+                            + "shutdown; releasing {} anyway", name, SHUTDOWN_GRACE.toSeconds(), key);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            stepDown();
         }
 
         void stepDown() {
