@@ -141,6 +141,21 @@ class ScheduledSingletonTest {
         assertThat(RELAY_MOST_AT_ONCE.get()).as("runs across the two instances never overlap").isEqualTo(1);
     }
 
+    @Test
+    void aDatabaseThatCannotBeReachedTurnsTheLeaderLockHealthDownWithoutThePassword() throws Exception {
+        a = new SpringApplicationBuilder(ReportService.class)
+                .properties(ServerLocks.datasource("jdbc:postgresql://127.0.0.1:1/postgres"))
+                .properties("instance=unreachable", "spring.datasource.hikari.initialization-fail-timeout=-1",
+                        "spring.datasource.hikari.connection-timeout=250").run();
+        LeaderLockHealthIndicator indicator = a.getBean(LeaderLockHealthIndicator.class);
+        ServerLocks.await("health DOWN", () -> indicator.health().getStatus().equals(Status.DOWN));
+        org.springframework.boot.actuate.health.Health health = indicator.health();
+        assertThat(health.getDetails()).containsKey("ReportJob.run");
+        assertThat(health.getDetails().toString()).contains("jobs/report", "lastFailure")
+                .doesNotContain(ServerLocks.SERVER.password());
+        assertThat(runs("unreachable")).isZero();
+    }
+
     private static ConfigurableApplicationContext instance(String name) {
         return instance(ReportService.class, name);
     }

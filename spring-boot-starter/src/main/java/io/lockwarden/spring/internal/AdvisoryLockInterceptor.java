@@ -115,6 +115,7 @@ public final class AdvisoryLockInterceptor implements MethodInterceptor {
         return result;
     }
 
+    @SuppressWarnings("try") // the lock is held for the body's sake; the body does not name it
     private static Object inSession(MethodInvocation invocation, AdvisoryLocks advisoryLocks, LockKey key,
                                     AdvisoryLock.OnBusy onBusy, Duration wait, Method method) throws Throwable {
         Optional<SessionLock> lock = onBusy == AdvisoryLock.OnBusy.WAIT ? Optional.of(advisoryLocks.acquire(key, wait))
