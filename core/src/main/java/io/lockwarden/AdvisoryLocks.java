@@ -47,7 +47,8 @@ import javax.sql.DataSource;
  *       {@link LeaderLock} with a heartbeat and a lost-lock callback.</li>
  * </ul>
  * Shared (read) locks: the {@link LockMode} overloads, or {@link #withSharedLock}. Safety net for
- * pools: {@link #guard(DataSource)}.
+ * pools: {@link #guard(DataSource)}. Fencing tokens for session and leader locks, so that protected
+ * writes can refuse a stale holder: {@link Builder#fencingTokens(boolean)}.
  *
  * <h2>Failures</h2>
  * All unchecked: {@link LockTimeoutException} (server {@code lock_timeout}, SQLSTATE 55P03),
