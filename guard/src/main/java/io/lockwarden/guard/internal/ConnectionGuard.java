@@ -83,7 +83,9 @@ public final class ConnectionGuard implements InvocationHandler {
                         && CallSites.insidePoolClose()) {
                     List<LockRelease.Leak> leaks = LockRelease.atReturn(raw, tracker.drain(), settings,
                             "was returned to the pool");
-                    call(method, args);
+                    if (!raw.isClosed()) { // a backend that died: the pool finds out on its next use, not in close()
+                        call(method, args);
+                    }
                     failIfLeaked(leaks);
                     return null;
                 }

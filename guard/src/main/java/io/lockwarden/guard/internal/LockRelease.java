@@ -83,8 +83,8 @@ final class LockRelease {
             }
             return leaks;
         } catch (SQLException e) {
-            LOG.warn("could not check the advisory locks of a connection that {}: {} (SQLSTATE {}); if its backend "
-                    + "has ended, the server released them with it", why, e.getMessage(), e.getSQLState());
+            LOG.warn("could not check the advisory locks of a connection that {}: {} (SQLSTATE {}); the connection is "
+                    + "broken and the pool will drop it, and the server releases a session's locks when its backend ends", why, e.getMessage(), e.getSQLState());
             return List.of();
         } finally {
             restore(raw, previousTimeout);
