@@ -184,8 +184,13 @@ public final class SqlScanner {
     }
 
     private void noteHidden(int from, int to) {
-        if (to > from && mentionsAdvisory(sql.substring(from, to))) {
-            unfollowed = true;
+        // a lock call's text (pg_advisory_..., pg_try_advisory_...) in a body or quoted SQL, not data such as
+        // locktype = 'advisory' in a pg_locks query
+        for (int i = from; i + 9 <= to; i++) {
+            if (sql.regionMatches(true, i, "advisory_", 0, 9)) {
+                unfollowed = true;
+                return;
+            }
         }
     }
 

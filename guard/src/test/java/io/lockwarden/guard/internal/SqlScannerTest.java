@@ -48,6 +48,8 @@ class SqlScannerTest {
         assertThat(p.unfollowed()).isTrue();
         assertThat(SqlScanner.plan("DO $body$ BEGIN PERFORM pg_advisory_lock(5); END $body$").calls()).isEmpty();
         assertThat(SqlScanner.plan("SELECT my_advisory_helper(1)").unfollowed()).isTrue();
+        assertThat(SqlScanner.plan("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").unfollowed())
+                .as("data, not a lock call").isFalse();
     }
 
     @Test
