@@ -134,12 +134,9 @@ public final class ConnectionGuard implements InvocationHandler {
 
     /**
      * Called before a statement that mentions advisory locks runs: refuses (fail-fast) or warns once per call
-     * site about a session-level lock taken while a transaction is open, and returns the call site to record.
+     * site about a session-level lock taken while a transaction is open.
      */
-    Throwable beforeLocking(StatementPlan plan, Map<Integer, Object> params) throws SQLException {
-        Throwable site = new Throwable("advisory lock statement run here, on thread '"
-                + Thread.currentThread().getName() + "'");
-        site.setStackTrace(CallSites.withoutGuardFrames(site.getStackTrace()));
+    void beforeLocking(StatementPlan plan, Map<Integer, Object> params) throws SQLException {
         if (plan.takesSessionLock() && !raw.getAutoCommit()) {
             AdvisoryCall first = plan.calls().stream().filter(c -> c.function().takesSessionLock()).findFirst()
                     .orElseThrow();
@@ -158,12 +155,24 @@ public final class ConnectionGuard implements InvocationHandler {
                         + "call site)", message, settings.mode() == GuardMode.REPORT ? "reports" : "releases");
             }
         }
-        return site;
+    }
+
+    /**
+     * Where an advisory lock statement runs: captured only for statements that take or may take a lock (the
+     * stack trace is filled in, not yet turned into frames, which is the expensive part).
+     */
+    static Throwable site() {
+        return new Throwable("advisory lock statement run here, on thread '" + Thread.currentThread().getName() + "'");
+    }
+
+    private static Throwable orNew(Throwable site) {
+        return site != null ? site : site();
     }
 
     /** Applies a statement that ran without error to the tracker; returns its pending try-locks. */
-    Execution applied(StatementPlan plan, Map<Integer, Object> params, Throwable site, boolean resultsReadable) {
+    Execution applied(StatementPlan plan, Map<Integer, Object> params, boolean resultsReadable) {
         Execution ex = new Execution();
+        Throwable site = null; // made on first need: unlocks and transaction locks record no call site
         for (AdvisoryCall call : plan.calls()) {
             AdvisoryFunction f = call.function();
             if (f.kind() == AdvisoryFunction.Kind.XACT) {
@@ -175,18 +184,18 @@ public final class ConnectionGuard implements InvocationHandler {
             }
             LockKey key = call.certain() ? call.key(params) : null;
             if (key == null) {
-                tracker.unfollowed(site);
+                tracker.unfollowed(site = orNew(site));
                 continue;
             }
             LockTracker.Held lock = new LockTracker.Held(key, f.mode());
             switch (f.kind()) {
-                case LOCK -> tracker.locked(lock, site);
+                case LOCK -> tracker.locked(lock, site = orNew(site));
                 case UNLOCK -> tracker.unlocked(lock);
                 case TRY_LOCK -> {
                     if (resultsReadable && (call.column() > 0 || call.outParam())) {
-                        ex.add(call, tracker.tried(lock, site));
+                        ex.add(call, tracker.tried(lock, site = orNew(site)));
                     } else {
-                        tracker.unfollowed(site);
+                        tracker.unfollowed(site = orNew(site));
                     }
                 }
                 default -> {
@@ -194,7 +203,7 @@ public final class ConnectionGuard implements InvocationHandler {
             }
         }
         if (plan.unfollowed()) {
-            tracker.unfollowed(site);
+            tracker.unfollowed(site = orNew(site));
         }
         return ex;
     }

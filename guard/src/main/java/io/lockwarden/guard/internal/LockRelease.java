@@ -123,6 +123,7 @@ final class LockRelease {
     }
 
     private static void report(Leak leak, GuardSettings settings, String why) {
+        leak.site().setStackTrace(CallSites.withoutGuardFrames(leak.site().getStackTrace()));
         LockTracker.Hold hold = leak.hold();
         Duration heldFor = hold == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - hold.sinceNanos());
         String times = hold == null ? "" : hold.count() > 1 ? ", taken " + hold.count() + " times (re-entrant)" : "";

@@ -3,7 +3,9 @@ package io.lockwarden.guard.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Finds the advisory lock function calls in a statement's text. The cheap check
@@ -16,6 +18,9 @@ import java.util.Set;
 public final class SqlScanner {
     private static final Set<String> NOT_A_PLAIN_SELECT = Set.of("from", "where", "having", "group", "limit",
             "offset", "fetch", "union", "intersect", "except", "window", "into", "case", "when", "then", "else");
+
+    private static final int CACHE_SIZE = 512;
+    private static final Map<String, StatementPlan> CACHE = new ConcurrentHashMap<>();
 
     private enum Type { WORD, NUMBER, PARAM, LPAREN, RPAREN, COMMA, SEMI, CAST, OTHER }
 
@@ -50,15 +55,26 @@ public final class SqlScanner {
         return false;
     }
 
-    /** The plan of a statement text; {@link StatementPlan#NONE} when it does not mention advisory locks. */
+    /**
+     * The plan of a statement text; {@link StatementPlan#NONE} when it does not mention advisory locks. Plans
+     * of texts that do are cached (applications run the same few lock statements over and over).
+     */
     public static StatementPlan plan(String sql) {
         if (sql == null || !mentionsAdvisory(sql)) {
             return StatementPlan.NONE;
         }
+        StatementPlan known = CACHE.get(sql);
+        if (known != null) {
+            return known;
+        }
         SqlScanner s = new SqlScanner(sql);
         s.tokenize();
-        List<AdvisoryCall> calls = s.analyze();
-        return new StatementPlan(List.copyOf(calls), s.unfollowed);
+        StatementPlan plan = new StatementPlan(List.copyOf(s.analyze()), s.unfollowed);
+        if (CACHE.size() >= CACHE_SIZE) {
+            CACHE.clear(); // texts built with literal keys would grow it without bound
+        }
+        CACHE.put(sql, plan);
+        return plan;
     }
 
     private void tokenize() {

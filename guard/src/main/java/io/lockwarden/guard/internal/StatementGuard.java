@@ -108,15 +108,15 @@ final class StatementGuard implements InvocationHandler {
             last = null;
             return call(method, args);
         }
-        Throwable site = connection.beforeLocking(plan, params);
+        connection.beforeLocking(plan, params);
         Object result;
         try {
             result = call(method, args);
         } catch (SQLException e) {
-            connection.tracker().unfollowed(site);
+            connection.tracker().unfollowed(ConnectionGuard.site());
             throw e;
         }
-        last = connection.applied(plan, params, site, true);
+        last = connection.applied(plan, params, true);
         resultIndex = 0;
         if (raw instanceof CallableStatement cs) {
             last.readOutParameter(cs, connection.tracker());
@@ -136,25 +136,26 @@ final class StatementGuard implements InvocationHandler {
     private Object executeBatch(Method method) throws Throwable {
         List<BatchEntry> entries = batch == null ? List.of() : batch;
         batch = null;
-        Throwable site = null;
+        boolean relevant = false;
         for (BatchEntry e : entries) {
-            if (e.plan().relevant() && site == null) {
-                site = connection.beforeLocking(e.plan(), e.params());
+            if (e.plan().relevant()) {
+                connection.beforeLocking(e.plan(), e.params());
+                relevant = true;
             }
         }
-        if (site == null) {
+        if (!relevant) {
             return call(method, null);
         }
         Object result;
         try {
             result = call(method, null);
         } catch (SQLException e) {
-            connection.tracker().unfollowed(site); // some entries may have run, on the server they count
+            connection.tracker().unfollowed(ConnectionGuard.site()); // entries that ran count on the server
             throw e;
         }
         for (BatchEntry e : entries) {
             if (e.plan().relevant()) {
-                connection.applied(e.plan(), e.params(), site, false);
+                connection.applied(e.plan(), e.params(), false);
             }
         }
         return result;
