@@ -16,9 +16,9 @@ import java.util.Properties;
  * Per-statement cost of the JDBC guard ({@code jdbc:lockwarden:postgresql:}) against plain pgjdbc, on the same
  * server in the same run: a simple query loop (prepare, bind, execute, read, close: the guard's text check and
  * its proxies are all it adds) and a lock/unlock loop ({@code pg_advisory_lock(?)} then
- * {@code pg_advisory_unlock(?)}, which the guard parses and tracks). Each round times a batch on one
- * connection and then the other, alternating which goes first; the ratio is guarded/plain per round, reported
- * as the median with the 10th-90th percentile spread across rounds.
+ * {@code pg_advisory_unlock(?)}, which the guard parses and tracks). Each round alternates chunks of 50
+ * statements on one connection and then the other (so both see the same moments of a noisy machine); the
+ * ratio is guarded/plain per round, reported as the median with the 10th-90th percentile spread across rounds.
  *
  * <p>Run: {@code mvn -q -pl bench -am package -DskipTests -Pguard-overhead}; arguments
  * {@code [rounds] [statements per batch]}, default 40 and 2000 ({@code -Dexec.args="40 2000"}). For a combined
@@ -49,6 +49,8 @@ public final class GuardOverheadBenchmark {
     /** The header line matching {@link Row#format()}. */
     public static final String HEADER = String.format(Locale.ROOT, "%-34s %10s %10s %8s %14s %6s", "workload",
             "plain µs", "guard µs", "ratio", "p10-p90", "rounds");
+
+    private static final int CHUNK = 50;
 
     private interface Loop {
         void once(Connection c, int i) throws SQLException;
@@ -113,23 +115,29 @@ public final class GuardOverheadBenchmark {
         double[] p = new double[rounds];
         double[] g = new double[rounds];
         double[] ratio = new double[rounds];
+        int chunks = Math.max(1, batch / CHUNK);
         for (int r = 0; r < rounds; r++) {
-            if (r % 2 == 0) {
-                p[r] = time(plain, batch, loop);
-                g[r] = time(guarded, batch, loop);
-            } else {
-                g[r] = time(guarded, batch, loop);
-                p[r] = time(plain, batch, loop);
+            // alternate small chunks, so that both sides see the same moments of a noisy shared machine
+            for (int k = 0; k < chunks; k++) {
+                if ((r + k) % 2 == 0) {
+                    p[r] += time(plain, CHUNK, loop);
+                    g[r] += time(guarded, CHUNK, loop);
+                } else {
+                    g[r] += time(guarded, CHUNK, loop);
+                    p[r] += time(plain, CHUNK, loop);
+                }
             }
+            p[r] /= chunks;
+            g[r] /= chunks;
             ratio[r] = g[r] / p[r];
         }
         return new Row(name, percentile(p, 50), percentile(g, 50), percentile(ratio, 50), percentile(ratio, 10),
                 percentile(ratio, 90), rounds);
     }
 
-    /** Microseconds per statement over one batch (an even number, so that every lock is unlocked). */
-    private static double time(Connection c, int batch, Loop loop) throws SQLException {
-        int n = batch + (batch % 2);
+    /** Microseconds per statement over {@code count} statements (made even, so that every lock is unlocked). */
+    private static double time(Connection c, int count, Loop loop) throws SQLException {
+        int n = count + (count % 2);
         long start = System.nanoTime();
         for (int i = 0; i < n; i++) {
             loop.once(c, i);
