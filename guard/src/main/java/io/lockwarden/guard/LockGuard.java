@@ -2,9 +2,8 @@ package io.lockwarden.guard;
 
 import io.lockwarden.LockListener;
 import io.lockwarden.guard.internal.ConnectionGuard;
+import io.lockwarden.guard.internal.Forwarding;
 import io.lockwarden.guard.internal.GuardSettings;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
@@ -131,38 +130,17 @@ public final class LockGuard {
     }
 
     /** Passes everything to the pool and guards the connections it hands out. */
-    private static final class PoolHandler implements InvocationHandler {
-        private final DataSource pool;
+    private static final class PoolHandler extends Forwarding {
         private final GuardSettings settings;
 
         PoolHandler(DataSource pool, GuardSettings settings) {
-            this.pool = pool;
+            super(pool);
             this.settings = settings;
         }
 
         @Override
         public Object invoke(Object self, Method method, Object[] args) throws Throwable {
-            switch (method.getName()) {
-                case "equals":
-                    return self == args[0];
-                case "hashCode":
-                    return System.identityHashCode(self);
-                case "toString":
-                    return "Lockwarden guard around " + pool;
-                case "unwrap":
-                    if (((Class<?>) args[0]).isInstance(self)) {
-                        return self;
-                    }
-                    break;
-                default:
-                    break;
-            }
-            Object result;
-            try {
-                result = method.invoke(pool, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
+            Object result = forwardOrAnswer(self, method, args);
             return result instanceof Connection c && method.getName().equals("getConnection")
                     ? ConnectionGuard.wrap(c, settings, false) : result;
         }

@@ -5,8 +5,6 @@ import io.lockwarden.UnsafeLockUsageException;
 import io.lockwarden.guard.GuardMode;
 import io.lockwarden.guard.LockGuard;
 import io.lockwarden.guard.ReturnCheck;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.CallableStatement;
@@ -25,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * reset by the pool's own {@code close()}) checks and releases what it still holds. Thread-safe as far as the
  * tracker goes; the connection itself is used as JDBC allows.
  */
-public final class ConnectionGuard implements InvocationHandler {
+public final class ConnectionGuard extends Forwarding {
     private static final Logger LOG = LoggerFactory.getLogger(LockGuard.class);
 
     private final Connection raw;
@@ -35,6 +33,7 @@ public final class ConnectionGuard implements InvocationHandler {
     private Connection proxy;
 
     private ConnectionGuard(Connection raw, GuardSettings settings, boolean physical) {
+        super(raw);
         this.raw = raw;
         this.settings = settings;
         this.physical = physical;
@@ -68,12 +67,12 @@ public final class ConnectionGuard implements InvocationHandler {
     public Object invoke(Object self, Method method, Object[] args) throws Throwable {
         switch (method.getName()) {
             case "createStatement":
-                return StatementGuard.wrap((Statement) call(method, args), this, StatementPlan.NONE, Statement.class);
+                return StatementGuard.wrap((Statement) forward(method, args), this, StatementPlan.NONE, Statement.class);
             case "prepareStatement":
-                return StatementGuard.wrap((Statement) call(method, args), this, SqlScanner.plan((String) args[0]),
+                return StatementGuard.wrap((Statement) forward(method, args), this, SqlScanner.plan((String) args[0]),
                         PreparedStatement.class);
             case "prepareCall":
-                return StatementGuard.wrap((Statement) call(method, args), this, SqlScanner.plan((String) args[0]),
+                return StatementGuard.wrap((Statement) forward(method, args), this, SqlScanner.plan((String) args[0]),
                         CallableStatement.class);
             case "close":
                 close(physical ? "was closed" : "was returned to the pool");
@@ -84,7 +83,7 @@ public final class ConnectionGuard implements InvocationHandler {
                     List<LockRelease.Leak> leaks = LockRelease.atReturn(raw, tracker.drain(), settings,
                             "was returned to the pool");
                     if (!raw.isClosed()) { // a backend that died: the pool finds out on its next use, not in close()
-                        call(method, args);
+                        forward(method, args);
                     }
                     failIfLeaked(leaks);
                     return null;
@@ -93,28 +92,10 @@ public final class ConnectionGuard implements InvocationHandler {
             case "abort":
                 tracker.drain();
                 break;
-            case "unwrap":
-                return ((Class<?>) args[0]).isInstance(self) ? self : call(method, args);
-            case "isWrapperFor":
-                return ((Class<?>) args[0]).isInstance(self) || (boolean) call(method, args);
-            case "equals":
-                return self == args[0];
-            case "hashCode":
-                return System.identityHashCode(self);
-            case "toString":
-                return "Lockwarden-guarded " + raw;
             default:
                 break;
         }
-        return call(method, args);
-    }
-
-    private Object call(Method method, Object[] args) throws Throwable {
-        try {
-            return method.invoke(raw, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
+        return forwardOrAnswer(self, method, args);
     }
 
     private void close(String why) throws SQLException {

@@ -1,7 +1,6 @@
 package io.lockwarden.guard.internal;
 
 import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.CallableStatement;
@@ -57,27 +56,15 @@ final class Execution {
                 mine.add(p);
             }
         }
-        InvocationHandler h = new InvocationHandler() {
+        InvocationHandler h = new Forwarding(raw) {
             private boolean read;
 
             @Override
             public Object invoke(Object self, Method method, Object[] args) throws Throwable {
-                switch (method.getName()) {
-                    case "getStatement":
-                        return statement;
-                    case "equals":
-                        return self == args[0];
-                    case "hashCode":
-                        return System.identityHashCode(self);
-                    default:
-                        break;
+                if (method.getName().equals("getStatement")) {
+                    return statement;
                 }
-                Object result;
-                try {
-                    result = method.invoke(raw, args);
-                } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                }
+                Object result = forwardOrAnswer(self, method, args);
                 if (!read && method.getName().equals("next") && Boolean.TRUE.equals(result)) {
                     read = true;
                     for (Pending p : mine) {

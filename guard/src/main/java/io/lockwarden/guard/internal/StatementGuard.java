@@ -1,7 +1,5 @@
 package io.lockwarden.guard.internal;
 
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.CallableStatement;
@@ -20,7 +18,7 @@ import java.util.Map;
  * {@code pg_try_*} results read from the ResultSet (or the out parameter). Used by one thread at a time, as
  * JDBC statements are.
  */
-final class StatementGuard implements InvocationHandler {
+final class StatementGuard extends Forwarding {
     private record BatchEntry(StatementPlan plan, Map<Integer, Object> params) {
     }
 
@@ -34,6 +32,7 @@ final class StatementGuard implements InvocationHandler {
     private Object proxy;
 
     private StatementGuard(Statement raw, ConnectionGuard connection, StatementPlan prepared) {
+        super(raw);
         this.raw = raw;
         this.connection = connection;
         this.prepared = prepared;
@@ -67,22 +66,12 @@ final class StatementGuard implements InvocationHandler {
                 }
                 break;
             case "getResultSet":
-                return result((ResultSet) call(method, args));
+                return result((ResultSet) forward(method, args));
             case "getMoreResults":
                 resultIndex++;
                 break;
             case "getConnection":
                 return connection.proxy();
-            case "unwrap":
-                return ((Class<?>) args[0]).isInstance(self) ? self : call(method, args);
-            case "isWrapperFor":
-                return ((Class<?>) args[0]).isInstance(self) || (boolean) call(method, args);
-            case "equals":
-                return self == args[0];
-            case "hashCode":
-                return System.identityHashCode(self);
-            case "toString":
-                return "guarded " + raw;
             default:
                 if (params != null && args != null && args.length >= 2 && args[0] instanceof Integer i
                         && name.startsWith("set")) {
@@ -90,15 +79,7 @@ final class StatementGuard implements InvocationHandler {
                 }
                 break;
         }
-        return call(method, args);
-    }
-
-    private Object call(Method method, Object[] args) throws Throwable {
-        try {
-            return method.invoke(raw, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
+        return forwardOrAnswer(self, method, args);
     }
 
     private Object execute(Method method, Object[] args) throws Throwable {
@@ -106,12 +87,12 @@ final class StatementGuard implements InvocationHandler {
                 ? SqlScanner.plan(sql) : prepared;
         if (!plan.relevant()) {
             last = null;
-            return call(method, args);
+            return forward(method, args);
         }
         connection.beforeLocking(plan, params);
         Object result;
         try {
-            result = call(method, args);
+            result = forward(method, args);
         } catch (SQLException e) {
             connection.tracker().unfollowed(ConnectionGuard.site());
             throw e;
@@ -144,11 +125,11 @@ final class StatementGuard implements InvocationHandler {
             }
         }
         if (!relevant) {
-            return call(method, null);
+            return forward(method, null);
         }
         Object result;
         try {
-            result = call(method, null);
+            result = forward(method, null);
         } catch (SQLException e) {
             connection.tracker().unfollowed(ConnectionGuard.site()); // entries that ran count on the server
             throw e;
