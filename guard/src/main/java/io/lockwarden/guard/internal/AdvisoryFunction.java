@@ -7,16 +7,27 @@ import java.util.Map;
 
 /** The PostgreSQL advisory lock functions the guard follows, by what they do to the session's lock counts. */
 public enum AdvisoryFunction {
+    /** {@code pg_advisory_lock}. */
     LOCK("pg_advisory_lock", Kind.LOCK, LockMode.EXCLUSIVE),
+    /** {@code pg_advisory_lock_shared}. */
     LOCK_SHARED("pg_advisory_lock_shared", Kind.LOCK, LockMode.SHARED),
+    /** {@code pg_try_advisory_lock}. */
     TRY_LOCK("pg_try_advisory_lock", Kind.TRY_LOCK, LockMode.EXCLUSIVE),
+    /** {@code pg_try_advisory_lock_shared}. */
     TRY_LOCK_SHARED("pg_try_advisory_lock_shared", Kind.TRY_LOCK, LockMode.SHARED),
+    /** {@code pg_advisory_xact_lock}. */
     XACT_LOCK("pg_advisory_xact_lock", Kind.XACT, LockMode.EXCLUSIVE),
+    /** {@code pg_advisory_xact_lock_shared}. */
     XACT_LOCK_SHARED("pg_advisory_xact_lock_shared", Kind.XACT, LockMode.SHARED),
+    /** {@code pg_try_advisory_xact_lock}. */
     TRY_XACT_LOCK("pg_try_advisory_xact_lock", Kind.XACT, LockMode.EXCLUSIVE),
+    /** {@code pg_try_advisory_xact_lock_shared}. */
     TRY_XACT_LOCK_SHARED("pg_try_advisory_xact_lock_shared", Kind.XACT, LockMode.SHARED),
+    /** {@code pg_advisory_unlock}. */
     UNLOCK("pg_advisory_unlock", Kind.UNLOCK, LockMode.EXCLUSIVE),
+    /** {@code pg_advisory_unlock_shared}. */
     UNLOCK_SHARED("pg_advisory_unlock_shared", Kind.UNLOCK, LockMode.SHARED),
+    /** {@code pg_advisory_unlock_all}. */
     UNLOCK_ALL("pg_advisory_unlock_all", Kind.UNLOCK_ALL, LockMode.EXCLUSIVE);
 
     /** What a call does to the session-level locks. */

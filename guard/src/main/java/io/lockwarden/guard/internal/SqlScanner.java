@@ -69,7 +69,7 @@ public final class SqlScanner {
         }
         SqlScanner s = new SqlScanner(sql);
         s.tokenize();
-        StatementPlan plan = new StatementPlan(List.copyOf(s.analyze()), s.unfollowed);
+        StatementPlan plan = StatementPlan.of(s.analyze(), s.unfollowed);
         if (CACHE.size() >= CACHE_SIZE) {
             CACHE.clear(); // texts built with literal keys would grow it without bound
         }
