@@ -160,6 +160,22 @@ class LockTrackingTest {
     }
 
     @Test
+    void aTryLockInTheSecondStatementOfAStringIsReadFromTheSecondResult() throws Exception {
+        try (Connection c = borrow(); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_try_advisory_lock(65); SELECT pg_try_advisory_lock(66)");
+            assertThat(st.getMoreResults()).isTrue();
+            try (ResultSet second = st.getResultSet()) {
+                assertThat(second.next()).isTrue();
+                assertThat(second.getBoolean(1)).isTrue();
+            }
+        }
+        assertThat(reportedKeys()).as("66 was read as taken; 65 was never read, so pg_locks settled it")
+                .containsExactlyInAnyOrder(LockKey.of(65), LockKey.of(66));
+        assertThat(RecordingListener.reports()).allSatisfy(r -> assertThat(r.takenIn(
+                "aTryLockInTheSecondStatementOfAStringIsReadFromTheSecondResult")).isTrue());
+    }
+
+    @Test
     void transactionLocksAreLeftToTheTransaction() throws Exception {
         List<Integer> xactStillHeldAtReport = new ArrayList<>();
         LockListener checking = new LockListener() {
