@@ -251,7 +251,7 @@ class LockTrackingTest {
     }
 
     @Test
-    void callsTheGuardCannotEvaluateAreSettledFromPgLocksWithTheirCallSite() throws Exception {
+    void callsTheGuardCannotEvaluateAreSettledFromPgLocksAtReturn() throws Exception {
         try (Connection c = borrow(); Statement st = c.createStatement()) {
             lockWithAnExpression(st);
             st.execute("DO $$ BEGIN PERFORM pg_advisory_lock(101); END $$");
