@@ -18,60 +18,76 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A session that begins writing (or is replaced) between the sample and the action is never ended. */
+/** A session that begins writing, or ends, between the sample and the action is never ended. */
 class RecheckAtActionTest {
     @TempDir
     Path dir;
+
+    /** A session sampled while it held {@code key} and had been idle for a second. */
+    private record Sampled(Connection leaker, int pid, Snapshot snapshot, List<HoldTracker.TrackedHold> tracked) {
+    }
+
+    private static Sampled sampleIdleHolder(LockSessions sessions, Connection watcher, String app, int key)
+            throws Exception {
+        Connection leaker = sessions.open(app);
+        int pid = LockSessions.pid(leaker);
+        LockSessions.exec(leaker, "SELECT pg_advisory_lock(" + key + ")");
+        Inspector inspector = Inspector.builder().statements(false).build();
+        Snapshot[] s = new Snapshot[1];
+        io.lockwarden.watch.TargetsProbe.await("pid " + pid + " idle for 1 s", 30, () -> {
+            s[0] = inspector.snapshot(watcher);
+            return s[0].session(pid).flatMap(si -> si.inStateFor(s[0].takenAt()))
+                    .map(d -> d.compareTo(Duration.ofSeconds(1)) >= 0).orElse(false);
+        });
+        assertThat(s[0].terminationVerdict(pid).safe()).as("safe at sample time").isTrue();
+        return new Sampled(leaker, pid, s[0], new HoldTracker().update(s[0]));
+    }
+
+    private static List<Enforcer.Decision> act(AuditLog audit, Connection watcher, Sampled x) {
+        Enforcer enforcer = new Enforcer("app", audit, new RecheckingTerminator(), Clock.systemUTC(), "r1");
+        Policy policy = new Policy(Policy.Mode.ENFORCE, Duration.ofSeconds(1), null, null, 5);
+        return enforcer.enforce(watcher, policy, x.snapshot(), List.of(), x.tracked(), () -> true, -1);
+    }
 
     @Test
     void neverEndsASessionThatBeganWritingBetweenSampleAndAction() throws Exception {
         PostgresServer server = PostgresServer.shared();
         try (LockSessions sessions = new LockSessions(server); Connection watcher = server.connect();
              AuditLog audit = new AuditLog(dir.resolve("audit.jsonl"))) {
-            Connection leaker = sessions.open("late-writer");
-            int pid = LockSessions.pid(leaker);
-            LockSessions.exec(leaker, "SELECT pg_advisory_lock(6000)");
-            Thread.sleep(1100);
-            Snapshot s = Inspector.builder().statements(false).build().snapshot(watcher);
-            List<HoldTracker.TrackedHold> tracked = new HoldTracker().update(s);
-            assertThat(s.terminationVerdict(pid).safe()).as("safe at sample time").isTrue();
+            Sampled x = sampleIdleHolder(sessions, watcher, "late-writer", 6000);
 
             // between the sample and the action the session opens a transaction and writes
-            leaker.setAutoCommit(false);
-            LockSessions.exec(leaker, "CREATE TEMP TABLE late(x int)");
-            LockSessions.exec(leaker, "INSERT INTO late VALUES (1)");
+            x.leaker().setAutoCommit(false);
+            LockSessions.exec(x.leaker(), "CREATE TEMP TABLE late(x int)");
+            LockSessions.exec(x.leaker(), "INSERT INTO late VALUES (1)");
 
-            Enforcer enforcer = new Enforcer("app", audit, new RecheckingTerminator(), Clock.systemUTC(), "r1");
-            Policy policy = new Policy(Policy.Mode.ENFORCE, Duration.ofSeconds(1), null, null, 5);
-            List<Enforcer.Decision> d = enforcer.enforce(watcher, policy, s, List.of(), tracked, () -> true, -1);
-
-            assertThat(d).containsExactly(new Enforcer.Decision("terminate", "recheck-failed"));
-            assertThat(sessions.alive(pid)).isTrue();
-            assertThat(sessions.heldInPgLocks(pid)).isEqualTo(1);
+            assertThat(act(audit, watcher, x)).containsExactly(new Enforcer.Decision("terminate", "recheck-failed"));
+            assertThat(sessions.alive(x.pid())).isTrue();
+            assertThat(sessions.heldInPgLocks(x.pid())).isEqualTo(1);
             JsonNode line = new ObjectMapper().readTree(Files.readAllLines(dir.resolve("audit.jsonl")).get(0));
             assertThat(line.path("outcome").asText()).isEqualTo("recheck-failed");
             assertThat(line.path("reason").asText()).contains("began writing");
-            leaker.rollback();
+            x.leaker().rollback();
         }
     }
 
     @Test
-    void neverEndsANewSessionThatReusedThePid() throws Exception {
+    void neverActsOnASessionThatEndedBetweenSampleAndAction() throws Exception {
         PostgresServer server = PostgresServer.shared();
         try (LockSessions sessions = new LockSessions(server); Connection watcher = server.connect();
              AuditLog audit = new AuditLog(dir.resolve("audit.jsonl"))) {
-            Connection leaker = sessions.open("gone");
-            int pid = LockSessions.pid(leaker);
-            LockSessions.exec(leaker, "SELECT pg_advisory_lock(6001)");
-            Thread.sleep(1100);
-            Snapshot s = Inspector.builder().statements(false).build().snapshot(watcher);
-            List<HoldTracker.TrackedHold> tracked = new HoldTracker().update(s);
-            leaker.close();
-            Enforcer enforcer = new Enforcer("app", audit, new RecheckingTerminator(), Clock.systemUTC(), "r1");
-            Policy policy = new Policy(Policy.Mode.ENFORCE, Duration.ofSeconds(1), null, null, 5);
-            List<Enforcer.Decision> d = enforcer.enforce(watcher, policy, s, List.of(), tracked, () -> true, -1);
-            assertThat(d).containsExactly(new Enforcer.Decision("terminate", "recheck-failed"));
-            assertThat(Files.readString(dir.resolve("audit.jsonl"))).contains("\"pid\":" + pid).contains("ended before the action").doesNotContain("\"terminated\"");
+            Sampled x = sampleIdleHolder(sessions, watcher, "gone", 6001);
+            x.leaker().close();
+            io.lockwarden.watch.TargetsProbe.await("pid " + x.pid() + " gone", 30, () -> {
+                try {
+                    return !sessions.alive(x.pid());
+                } catch (java.sql.SQLException e) {
+                    return false;
+                }
+            });
+            assertThat(act(audit, watcher, x)).containsExactly(new Enforcer.Decision("terminate", "recheck-failed"));
+            assertThat(Files.readString(dir.resolve("audit.jsonl"))).contains("\"pid\":" + x.pid())
+                    .contains("ended before the action").doesNotContain("\"terminated\"");
         }
     }
 }
