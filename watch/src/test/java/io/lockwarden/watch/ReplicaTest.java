@@ -57,7 +57,7 @@ class ReplicaTest {
             assertThat(second.leads("app")).isFalse();
 
             int leak1 = leak(sessions, "replica-leak-1", 7001);
-            Targets.await("leak 1 ended", 60, () -> dead(sessions, leak1));
+            Targets.await("leak 1 ended and audited", 60, () -> dead(sessions, leak1) && audited(leak1, a, b));
 
             int leaderBackend = first.leaderPid("app");
             try (Connection c = server.connect()) {
@@ -67,12 +67,28 @@ class ReplicaTest {
             Targets.await("the first replica knows it lost", 60, () -> !first.leads("app"));
 
             int leak2 = leak(sessions, "replica-leak-2", 7002);
-            Targets.await("leak 2 ended", 60, () -> dead(sessions, leak2));
+            Targets.await("leak 2 ended and audited", 60, () -> dead(sessions, leak2) && audited(leak2, a, b));
 
             List<JsonNode> byFirst = terminated(dir.resolve(first.replica() + ".jsonl"));
             List<JsonNode> bySecond = terminated(dir.resolve(second.replica() + ".jsonl"));
             assertThat(byFirst).extracting(n -> n.path("pid").asInt()).containsExactly(leak1);
             assertThat(bySecond).extracting(n -> n.path("pid").asInt()).containsExactly(leak2);
+        }
+    }
+
+    /** True once either replica's audit log has the outcome line of the termination of {@code pid}. */
+    private boolean audited(int pid, Watchdog... replicas) {
+        try {
+            for (Watchdog w : replicas) {
+                for (JsonNode n : terminated(dir.resolve(w.replica() + ".jsonl"))) {
+                    if (n.path("pid").asInt() == pid) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } catch (Exception e) {
+            return false;
         }
     }
 

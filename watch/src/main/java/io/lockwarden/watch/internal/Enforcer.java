@@ -128,6 +128,9 @@ public final class Enforcer {
                 break;
             }
             recent.addLast(now);
+            // the intent is on disk before the signal, so a crash between the two still leaves a trace
+            audit.append(entry.deepCopy().put("decision", "terminate").put("outcome", "attempting")
+                    .put("reason", "idle session-lock holder for " + idle.toSeconds() + " s; rechecking and terminating"));
             Decision d;
             try {
                 SessionTerminator.Result r = terminator.terminate(c, new SessionTerminator.Request(si.pid(),

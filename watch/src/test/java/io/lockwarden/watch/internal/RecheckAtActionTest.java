@@ -64,7 +64,10 @@ class RecheckAtActionTest {
             assertThat(act(audit, watcher, x)).containsExactly(new Enforcer.Decision("terminate", "recheck-failed"));
             assertThat(sessions.alive(x.pid())).isTrue();
             assertThat(sessions.heldInPgLocks(x.pid())).isEqualTo(1);
-            JsonNode line = new ObjectMapper().readTree(Files.readAllLines(dir.resolve("audit.jsonl")).get(0));
+            List<String> lines = Files.readAllLines(dir.resolve("audit.jsonl"));
+            assertThat(lines).hasSize(2);
+            assertThat(new ObjectMapper().readTree(lines.get(0)).path("outcome").asText()).isEqualTo("attempting");
+            JsonNode line = new ObjectMapper().readTree(lines.get(1));
             assertThat(line.path("outcome").asText()).isEqualTo("recheck-failed");
             assertThat(line.path("reason").asText()).contains("began writing");
             x.leaker().rollback();
