@@ -398,7 +398,8 @@ public final class PgBouncerConsole implements AutoCloseable {
             return new ConsoleException(Failure.NOT_ALLOWED, at(s) + " refused user " + user + ": it is in neither "
                     + "admin_users nor stats_users; add it to one of them in pgbouncer.ini, or connect as a user that is");
         }
-        if (code.equals("28P01") || message.contains("password authentication failed")) {
+        if (code.equals("28P01") || message.contains("password authentication failed")
+                || message.equals("SASL authentication failed")) {
             return new ConsoleException(Failure.WRONG_PASSWORD, "password authentication failed for user " + user
                     + " at " + at(s) + ": check PGPASSWORD, ~/.pgpass or the password you typed");
         }
