@@ -111,6 +111,8 @@ class SoakCommandTest {
             assertThat(code).as(stdout + stderr).isZero();
             assertThat(stdout).contains("violations          0").contains("locks left at end   0")
                     .contains("inherited locks     0");
+            // pool-evict reached the stock console (RECONNECT), and no driver logging leaked
+            assertThat(stderr).doesNotContain("cannot RECONNECT").doesNotContain("WARNING").doesNotContain("Unsupported");
         }
     }
 

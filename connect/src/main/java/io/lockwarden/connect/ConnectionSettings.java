@@ -68,7 +68,7 @@ public record ConnectionSettings(String host, int port, String database, String 
 
     /**
      * The pgjdbc URL for these settings, without user or password (those are in {@link #jdbcProperties()}):
-     * {@code jdbc:postgresql://host:port/db?sslmode=...&ApplicationName=...&connectTimeout=...} plus any
+     * {@code jdbc:postgresql://host:port/db?sslmode=...&ApplicationName=...&connectTimeout=...&loginTimeout=...} plus any
      * {@link #jdbcOptions()}. Safe to show.
      */
     public String jdbcUrl() {
@@ -76,8 +76,9 @@ public record ConnectionSettings(String host, int port, String database, String 
         params.put("sslmode", sslMode.keyword());
         sslRootCert.ifPresent(p -> params.put("sslrootcert", p.toString()));
         params.put("ApplicationName", applicationName);
-        long seconds = connectTimeout.toSeconds();
-        params.put("connectTimeout", Long.toString(connectTimeout.isZero() ? 0 : Math.max(1, seconds)));
+        String seconds = Long.toString(connectTimeout.isZero() ? 0 : Math.max(1, connectTimeout.toSeconds()));
+        params.put("connectTimeout", seconds);
+        params.put("loginTimeout", seconds); // connectTimeout bounds only the TCP connect; this the whole login
         params.putAll(new java.util.TreeMap<>(jdbcOptions));
         StringBuilder s = new StringBuilder("jdbc:postgresql://").append(hostForUrl()).append(':').append(port)
                 .append('/').append(encode(database));

@@ -166,8 +166,10 @@ public record ConnectionString(Map<String, String> keywords, Map<String, String>
                 i++;
             }
             if (i >= n || t.charAt(i) != '=') {
-                throw new ConnectionSettingsException("missing \"=\" after \"" + safe(key)
-                        + "\" in the connection string: write keyword=value pairs, e.g. host=db dbname=app");
+                // not echoed: after a mis-quoted password, this "keyword" is a piece of the password
+                throw new ConnectionSettingsException("missing \"=\" after the word at position " + (start + 1)
+                        + " of the connection string: write keyword=value pairs, e.g. host=db dbname=app, and quote "
+                        + "values with spaces as 'a b'");
             }
             i++;
             while (i < n && Character.isWhitespace(t.charAt(i))) {
@@ -250,6 +252,7 @@ public record ConnectionString(Map<String, String> keywords, Map<String, String>
                 case "user", "password", "sslmode", "sslrootcert" -> k.put(key, value);
                 case "ApplicationName" -> k.put("application_name", value);
                 case "connectTimeout" -> k.put("connect_timeout", value);
+                case "loginTimeout" -> k.putIfAbsent("connect_timeout", value);
                 // pgjdbc's ssl=true without sslmode verifies the certificate and the host name
                 case "ssl" -> k.putIfAbsent("sslmode", value.equals("true") ? "verify-full" : "disable");
                 default -> options.put(key, value);
