@@ -126,6 +126,10 @@ final class DatabaseLogin {
             return new CliException(at + " requires a password for user " + user
                     + ": set PGPASSWORD, add it to ~/.pgpass, or run in a terminal to be prompted", e);
         }
+        if (detail.contains("does not support SSL")) {
+            return new CliException(at + " does not offer TLS, which sslmode=" + s.sslMode().keyword()
+                    + " requires: use sslmode=prefer (PGSSLMODE), or turn on ssl in postgresql.conf", e);
+        }
         return switch (state) {
             case "28P01" -> new CliException("password authentication failed for user " + user + " at " + at
                     + s.password().map(p -> " (password from " + p.source() + ")").orElse("")
