@@ -18,6 +18,8 @@ import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -193,5 +195,16 @@ class ConnectingTest {
         for (String command : List.of("release", "soak")) {
             assertThat(CliRun.run(env(), command, "--help").out()).contains("-h, --host=HOST", "-?, --help");
         }
+    }
+
+    @Test
+    void driverLoggingIsSilencedUnlessVerbose() {
+        Logger pgjdbc = Logger.getLogger("org.postgresql.Driver");
+        CliRun.run(env(), "diagnose", "-?");
+        assertThat(pgjdbc.isLoggable(Level.WARNING)).isFalse();
+        CliRun.run(env(), "diagnose", "-?", "--verbose");
+        assertThat(pgjdbc.isLoggable(Level.WARNING)).isTrue();
+        CliRun.run(env(), "diagnose", "-?");
+        assertThat(pgjdbc.isLoggable(Level.SEVERE)).isFalse();
     }
 }
