@@ -7,9 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lockwarden.testkit.fixture.PgBouncer;
 import io.lockwarden.testkit.fixture.PgBouncer.AuthType;
 import io.lockwarden.testkit.fixture.PostgresServer;
+import io.lockwarden.testkit.fixture.SilentPort;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -168,19 +167,9 @@ class ConnectingTest {
                 "--pgbouncer", "postgresql://127.0.0.1:" + SERVER.port() + "/pgbouncer");
         assertThat(pg.exit()).isEqualTo(2);
         assertThat(pg.err().strip().lines()).singleElement().asString().contains("not a PgBouncer admin console");
-        try (ServerSocket silent = new ServerSocket(0)) {
-            Thread acceptor = new Thread(() -> {
-                try (Socket ignored = silent.accept()) {
-                    Thread.sleep(30_000);
-                } catch (IOException | InterruptedException e) {
-                    // the test is over
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
+        try (SilentPort silent = SilentPort.open()) {
             CliRun mute = CliRun.run(env("PGUSER", "postgres", "PGPASSWORD", SERVER.password(), "PGCONNECT_TIMEOUT", "2"), "diagnose",
-                    "--url", SERVER.jdbcUrl(), "--pgbouncer", "host=127.0.0.1 port=" + silent.getLocalPort());
-            acceptor.interrupt();
+                    "--url", SERVER.jdbcUrl(), "--pgbouncer", "host=127.0.0.1 port=" + silent.port());
             assertThat(mute.exit()).isEqualTo(2);
             assertThat(mute.err().strip().lines()).singleElement().asString().contains("did not answer within 2 s");
         }

@@ -7,9 +7,9 @@ import io.lockwarden.connect.ConsoleException.Failure;
 import io.lockwarden.testkit.fixture.PgBouncer;
 import io.lockwarden.testkit.fixture.PgBouncer.AuthType;
 import io.lockwarden.testkit.fixture.PostgresServer;
+import io.lockwarden.testkit.fixture.SilentPort;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -133,20 +133,10 @@ class PgBouncerConsoleTest {
         ConnectionSettings nowhere = new ConnectionSettings("127.0.0.1", free, "pgbouncer", "postgres", Optional.empty(),
                 SslMode.DISABLE, Optional.empty(), "t", Duration.ofSeconds(2), Map.of());
         assertFailure(() -> PgBouncerConsole.connect(nowhere), Failure.UNREACHABLE, "127.0.0.1:" + free);
-        try (ServerSocket silent = new ServerSocket(0)) {
-            Thread acceptor = new Thread(() -> {
-                try (Socket ignored = silent.accept()) {
-                    Thread.sleep(30_000);
-                } catch (IOException | InterruptedException e) {
-                    // the test is over
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-            ConnectionSettings mute = new ConnectionSettings("127.0.0.1", silent.getLocalPort(), "pgbouncer", "postgres",
+        try (SilentPort silent = SilentPort.open()) {
+            ConnectionSettings mute = new ConnectionSettings("127.0.0.1", silent.port(), "pgbouncer", "postgres",
                     Optional.empty(), SslMode.PREFER, Optional.empty(), "t", Duration.ofSeconds(2), Map.of());
             assertFailure(() -> PgBouncerConsole.connect(mute), Failure.TIMEOUT, "within 2 s");
-            acceptor.interrupt();
         }
     }
 }
