@@ -6,6 +6,7 @@ import io.lockwarden.connect.Password;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -77,20 +78,20 @@ final class DatabaseLogin {
      * @return the settings with the typed password, or empty when {@code e} is not a missing password or
      *         nobody can type one
      */
-    java.util.Optional<ConnectionSettings> consolePassword(ConnectionSettings console, ConsoleException e) {
+    Optional<ConnectionSettings> consolePassword(ConnectionSettings console, ConsoleException e) {
         if (e.failure() != ConsoleException.Failure.PASSWORD_REQUIRED) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         return prompt(console);
     }
 
-    private java.util.Optional<ConnectionSettings> prompt(ConnectionSettings s) {
+    private Optional<ConnectionSettings> prompt(ConnectionSettings s) {
         if (!ctx.interactive() || ctx.passwords() == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         char[] typed = ctx.passwords().read("Password for user " + s.user() + " at " + s.target() + ": ");
-        return typed == null ? java.util.Optional.empty()
-                : java.util.Optional.of(s.withPassword(Password.of(new String(typed), "the prompt")));
+        return typed == null ? Optional.empty()
+                : Optional.of(s.withPassword(Password.of(new String(typed), "the prompt")));
     }
 
     private static PGSimpleDataSource check(ConnectionSettings s) throws SQLException {
