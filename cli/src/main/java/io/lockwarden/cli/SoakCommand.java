@@ -1,5 +1,6 @@
 package io.lockwarden.cli;
 
+import io.lockwarden.cli.internal.soak.JdbcUrls;
 import io.lockwarden.connect.ConnectionSettings;
 import io.lockwarden.connect.Password;
 import io.lockwarden.cli.internal.soak.Fault;
@@ -130,11 +131,17 @@ public final class SoakCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--url (or -h/-d, PGHOST, PGDATABASE, PGSERVICE) is required: name the "
                     + "server to soak, e.g. --url postgresql://localhost:5432/app");
         }
+        // jdbc:lockwarden:postgresql:// sends the workers' connections through the guard driver: resolve the
+        // plain URL behind it, then hand SoakRun the guard form again
+        boolean guardServer = JdbcUrls.guarded(connection.url);
+        connection.url = JdbcUrls.unguarded(connection.url);
         ConnectionSettings server = settings(() -> connection.server(ctx));
+        String serverUrl = guardServer ? JdbcUrls.withGuard(server.jdbcUrl()) : server.jdbcUrl();
         String pooler = null;
         if (poolerUrl != null) {
-            pooler = settings(() -> ConnectionOptions.resolve(ctx, "--pooler-url", poolerUrl,
+            pooler = settings(() -> ConnectionOptions.resolve(ctx, "--pooler-url", JdbcUrls.unguarded(poolerUrl),
                     Map.of("user", server.user()))).jdbcUrl();
+            pooler = JdbcUrls.guarded(poolerUrl) ? JdbcUrls.withGuard(pooler) : pooler;
         }
         if (workers < 1 || workers > 512) {
             throw new IllegalArgumentException("--workers must be between 1 and 512, got " + workers);
@@ -153,7 +160,7 @@ public final class SoakCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("lockwarden-soak-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
         long s = seed != null ? seed : System.nanoTime();
-        return new SoakConfig(server.jdbcUrl(), pooler, server.user(), pw, workers, runFor, keys, faultSet, faultRate, soakMode,
+        return new SoakConfig(serverUrl, pooler, server.user(), pw, workers, runFor, keys, faultSet, faultRate, soakMode,
                 timeout, dir, s);
     }
 
