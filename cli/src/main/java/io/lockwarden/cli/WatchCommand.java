@@ -45,13 +45,14 @@ final class WatchCommand implements Callable<Integer> {
     Main main;
 
     @Mixin
-    ServerOptions server;
+    ConnectionOptions connection;
 
     @Option(names = "--config", paramLabel = "FILE", description = "lockwarden.yml with one or more targets "
             + "(format in docs/watch.md); reloaded on SIGHUP. Not with --url.")
     Path configFile;
 
-    @Option(names = "--pgbouncer", paramLabel = "JDBC_URL", description = "PgBouncer admin console of the one database.")
+    @Option(names = "--pgbouncer", paramLabel = "CONNECTION", description = "PgBouncer admin console of the one "
+            + "database, in any connection form (e.g. postgresql://bouncer:6432/pgbouncer).")
     String pgbouncer;
 
     @Option(names = "--namespace", paramLabel = "NAME", description = "Namespace of named keys to decode; repeatable.")
@@ -92,7 +93,7 @@ final class WatchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CliContext ctx = main.context();
         Path file = configFile;
-        if (file != null && server.url != null) {
+        if (file != null && connection.url != null) {
             throw new CliException("--url and --config exclude each other: put the database in the configuration file");
         }
         WatchConfig config = file != null ? WatchConfig.load(file) : single(ctx);
@@ -128,7 +129,8 @@ final class WatchCommand implements Callable<Integer> {
     }
 
     private WatchConfig single(CliContext ctx) {
-        PGSimpleDataSource ds = new DatabaseLogin(ctx, server.url).server();
+        DatabaseLogin login = new DatabaseLogin(ctx, connection.server(ctx));
+        PGSimpleDataSource ds = login.server();
         Policy.Mode mode = switch (enforce) {
             case "off" -> Policy.Mode.OFF;
             case "dry-run" -> Policy.Mode.DRY_RUN;
@@ -145,9 +147,9 @@ final class WatchCommand implements Callable<Integer> {
                 .withAlertThresholds(idleThreshold, null)
                 .withPolicy(new Policy(mode, idleOlderThan, null, null, cap));
         if (pgbouncer != null) {
-            PGSimpleDataSource console = new DatabaseLogin(ctx, null).pgBouncer(pgbouncer, ds);
-            t = t.withPgBouncer(new TargetConfig.Console("jdbc:postgresql://" + DatabaseLogin.target(console),
-                    console.getUser(), new TargetConfig.Secret(null, null, console.getPassword())));
+            io.lockwarden.connect.ConnectionSettings console = login.pgBouncer(pgbouncer);
+            t = t.withPgBouncer(new TargetConfig.Console(console.jdbcUrl(), console.user(), new TargetConfig.Secret(
+                    null, null, console.password().map(io.lockwarden.connect.Password::reveal).orElse(null))));
         }
         int colon = listen.lastIndexOf(':');
         if (colon < 0) {

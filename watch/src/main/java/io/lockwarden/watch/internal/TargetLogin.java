@@ -1,5 +1,9 @@
 package io.lockwarden.watch.internal;
 
+import io.lockwarden.connect.ConnectionResolver;
+import io.lockwarden.connect.ConnectionSettings;
+import io.lockwarden.connect.ConnectionSettingsException;
+import io.lockwarden.connect.Password;
 import io.lockwarden.watch.ConfigException;
 import io.lockwarden.watch.TargetConfig;
 import java.io.IOException;
@@ -8,6 +12,8 @@ import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -39,21 +45,61 @@ public final class TargetLogin {
         return source(config.connection(), LeaderElection.APPLICATION_NAME, config.user(), config.password());
     }
 
-    /** The PgBouncer console's data source, or null when none is configured. */
-    public DataSource console() {
+    /**
+     * The PgBouncer console's settings, resolved like every Lockwarden connection (the connection string in any
+     * libpq or JDBC form, {@code PG*} variables, {@code .pgpass}), or null when none is configured. Its password is
+     * read now (at start and at each reload), not at each connection.
+     *
+     * @throws ConfigException when the console's connection string or password cannot be used
+     */
+    public ConnectionSettings console() {
         TargetConfig.Console c = config.pgBouncer();
         if (c == null) {
             return null;
         }
-        String url = c.connection();
-        if (!url.contains("preferQueryMode=")) {
-            url += (url.contains("?") ? "&" : "?") + "preferQueryMode=simple";
+        Map<String, String> flags = new HashMap<>();
+        String user = c.user() == null ? config.user() : c.user();
+        if (user != null) {
+            flags.put("user", user);
         }
-        if (!url.contains("assumeMinServerVersion=")) {
-            url += "&assumeMinServerVersion=9.0";
+        try {
+            ConnectionSettings s = ConnectionResolver.of(System.getenv()).resolve(c.connection(), flags,
+                    Map.of("dbname", "pgbouncer", "application_name", APPLICATION_NAME));
+            TargetConfig.Secret secret = c.password() == null ? config.password() : c.password();
+            String password = read(secret, config.name());
+            return password == null ? s : s.withPassword(Password.of(password, describe(secret)));
+        } catch (ConnectionSettingsException | SQLException e) {
+            throw new ConfigException("target " + config.name() + ": pgbouncer: " + e.getMessage(), e);
         }
-        return source(url, APPLICATION_NAME, c.user() == null ? config.user() : c.user(),
-                c.password() == null ? config.password() : c.password());
+    }
+
+    private static String describe(TargetConfig.Secret secret) {
+        return secret.env() != null ? "password_env " + secret.env()
+                : secret.file() != null ? "password_file " + secret.file() : "the command line";
+    }
+
+    /** The password a secret names (environment variable, file, or given by code), or null for .pgpass. */
+    static String read(TargetConfig.Secret secret, String target) throws SQLException {
+        if (secret.literal() != null) {
+            return secret.literal();
+        }
+        if (secret.env() != null) {
+            String v = System.getenv(secret.env());
+            if (v == null) {
+                throw new SQLException("target " + target + ": environment variable " + secret.env()
+                        + " (password_env) is not set", "28P01");
+            }
+            return v;
+        }
+        if (secret.file() != null) {
+            try {
+                return Files.readAllLines(secret.file()).stream().findFirst().orElse("");
+            } catch (IOException e) {
+                throw new SQLException("target " + target + ": cannot read password_file " + secret.file() + " ("
+                        + e.getClass().getSimpleName() + ")", "28P01", e);
+            }
+        }
+        return null;
     }
 
     /** host:port/database as user. */
@@ -110,26 +156,7 @@ public final class TargetLogin {
         }
 
         private String password() throws SQLException {
-            if (secret.literal() != null) {
-                return secret.literal();
-            }
-            if (secret.env() != null) {
-                String v = System.getenv(secret.env());
-                if (v == null) {
-                    throw new SQLException("target " + target + ": environment variable " + secret.env()
-                            + " (password_env) is not set", "28P01");
-                }
-                return v;
-            }
-            if (secret.file() != null) {
-                try {
-                    return Files.readAllLines(secret.file()).stream().findFirst().orElse("");
-                } catch (IOException e) {
-                    throw new SQLException("target " + target + ": cannot read password_file " + secret.file() + " ("
-                            + e.getClass().getSimpleName() + ")", "28P01", e);
-                }
-            }
-            return null;
+            return read(secret, target);
         }
 
         @Override

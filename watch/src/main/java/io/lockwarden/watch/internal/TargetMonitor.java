@@ -146,7 +146,7 @@ public final class TargetMonitor implements AutoCloseable {
             try {
                 s = inspector.snapshot(connection);
             } catch (InspectionException e) {
-                if (config.pgBouncer() == null || !e.getMessage().startsWith("cannot read the PgBouncer")) {
+                if (config.pgBouncer() == null || !(e.getCause() instanceof io.lockwarden.connect.ConsoleException)) {
                     throw e;
                 }
                 meters.error("pgbouncer");
