@@ -179,7 +179,7 @@ final class IncidentStage implements AutoCloseable {
         awaitFile(log("log"), needle);
     }
 
-    private static void awaitFile(Path file, String needle) throws InterruptedException, IOException {
+    static void awaitFile(Path file, String needle) throws InterruptedException, IOException {
         for (int i = 0; i < 1500; i++) {
             if (Files.exists(file) && Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1)
                     .contains(needle)) {
