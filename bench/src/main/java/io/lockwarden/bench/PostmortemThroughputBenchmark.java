@@ -128,7 +128,7 @@ public final class PostmortemThroughputBenchmark {
         Path out = dir.resolve("pgbadger.json");
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder("pgbadger", "-q", "-f", "stderr", "--prefix", "%m [%p] %q%u@%d ", "-x", "json",
-                "-o", out.toString(), log.toString()).redirectErrorStream(true).start();
+                "--pid-dir", dir.toString(), "-o", out.toString(), log.toString()).redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         if (!p.waitFor(1, TimeUnit.HOURS) || p.exitValue() != 0) {
             throw new IllegalStateException("pgbadger failed on " + log);

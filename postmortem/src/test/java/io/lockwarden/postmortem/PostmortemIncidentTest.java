@@ -143,7 +143,9 @@ class PostmortemIncidentTest {
     private static void assertPgBadgerWaitsAreInTheReport(Path log, String prefix, Report r) throws Exception {
         Path out = Files.createTempFile("lockwarden-pgbadger-", ".json");
         try {
+            // Its own pid directory: pgBadger refuses to run while another run's /tmp/pgbadger.pid exists.
             Process p = new ProcessBuilder("pgbadger", "-q", "-f", "stderr", "--prefix", prefix, "-x", "json",
+                    "--pid-dir", out.getParent().toString(), "--pid-file", out.getFileName() + ".pid",
                     "-o", out.toString(), log.toString()).redirectErrorStream(true).start();
             String output = new String(p.getInputStream().readAllBytes());
             assertThat(p.waitFor(300, TimeUnit.SECONDS)).as("pgbadger finished").isTrue();
