@@ -31,6 +31,7 @@ import picocli.CommandLine.ScopeType;
             ScanCommand.class,
             SoakCommand.class,
             WatchCommand.class,
+            PostmortemCommand.class,
         })
 public final class Main implements Runnable {
     static {
