@@ -1,0 +1,72 @@
+package io.lockwarden.bench.locks;
+
+import io.lockwarden.AdvisoryLocks;
+import io.lockwarden.LockKey;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Item 1: the cost of one protected unit of work, uncontended, through the shared HikariCP pool:
+ * Lockwarden's {@code withLock} against hand-written JDBC doing the same
+ * ({@code BEGIN; SELECT pg_advisory_xact_lock(?); work; COMMIT}) and against the same work with no
+ * lock; once with the one-row update as the work and once with empty work (the lock alone). Also
+ * counts round trips per unit.
+ */
+final class OverheadBenchmark implements LockBenchmark {
+    @Override
+    public String name() {
+        return "1 overhead";
+    }
+
+    @Override
+    public void run(BenchDatabase db, ResultTable table, Scale scale) throws Exception {
+        AdvisoryLocks locks = AdvisoryLocks.using(db.pool);
+        LockKey key = LockKey.named("bench", "overhead");
+        Duration timeout = Duration.ofSeconds(5);
+        for (boolean withWork : new boolean[] {true, false}) {
+            String work = withWork ? "1-row update" : "empty work";
+            Map<String, Interleaved.Unit> variants = new LinkedHashMap<>();
+            variants.put("no lock", i -> {
+                try (Connection c = db.pool.getConnection()) {
+                    c.setAutoCommit(false);
+                    if (withWork) {
+                        BenchDatabase.work(c, 1);
+                    }
+                    c.commit();
+                }
+            });
+            variants.put("hand-written JDBC", i -> {
+                try (Connection c = db.pool.getConnection()) {
+                    c.setAutoCommit(false);
+                    try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
+                        ps.setInt(1, key.key1());
+                        ps.setInt(2, key.key2());
+                        ps.executeQuery().close();
+                    }
+                    if (withWork) {
+                        BenchDatabase.work(c, 1);
+                    }
+                    c.commit();
+                }
+            });
+            variants.put("Lockwarden withLock", i -> locks.withLock(key, timeout, c -> {
+                if (withWork) {
+                    BenchDatabase.work(c, 1);
+                }
+                return null;
+            }));
+            Interleaved.Result r = Interleaved.measure(db.meter, variants, 3, scale.rounds(), scale.units());
+            for (Map.Entry<String, Interleaved.Unit> v : variants.entrySet()) {
+                double trips = RoundTrips.per(50, () -> v.getValue().run(0));
+                table.add(name(), v.getKey(), work, r.spread(v.getKey()).minMedMax("%.1f") + " us/unit wall, "
+                                + r.cpu(v.getKey()).minMedMax("%.1f") + " us cpu",
+                        r.ratioText(v.getKey(), "hand-written JDBC") + " vs hand-written",
+                        String.format(Locale.ROOT, "%.0f round trips/unit", trips));
+            }
+        }
+    }
+}
