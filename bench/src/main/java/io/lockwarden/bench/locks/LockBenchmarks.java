@@ -13,8 +13,8 @@ import java.util.Locale;
  * {@code SELECT ... FOR UPDATE}, hand-off latency against client-side polling, leader heartbeat cost and
  * lost-lock detection.
  *
- * <p>Run: {@code mvn -q -pl bench -am package -DskipTests -Plocks}. System properties (pass them in
- * {@code MAVEN_OPTS}-free form as {@code -Dlocks.only=...} on the mvn command line):
+ * <p>Run: {@code mvn -q -pl bench -am package -DskipTests -Plocks} (a fresh JVM, as an application
+ * would run). System properties, passed through from the mvn command line:
  * {@code locks.only=overhead,contention} (only sections whose name contains one of the words),
  * {@code locks.quick=true} (a smoke run), {@code lockwarden.pg.version=14}.
  * A program, not a library; not thread-safe.

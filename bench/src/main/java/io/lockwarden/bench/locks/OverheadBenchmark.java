@@ -17,6 +17,11 @@ import java.util.Map;
  * counts round trips per unit.
  */
 final class OverheadBenchmark implements LockBenchmark {
+    /** The statement Lockwarden sends for one two-int key (LockStatements.lock), written out. */
+    private static final String TIMEOUT_SQL = "SELECT x.pid, set_config('lock_timeout', x.previous, true) AS restored "
+            + "FROM (SELECT current_setting('lock_timeout') AS previous, set_config('lock_timeout', ?, true) AS timeout, "
+            + "pg_advisory_xact_lock(?::int4, ?::int4) AS l0, pg_backend_pid() AS pid OFFSET 0) x";
+
     @Override
     public String name() {
         return "1 overhead";
@@ -45,6 +50,23 @@ final class OverheadBenchmark implements LockBenchmark {
                     try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
                         ps.setInt(1, key.key1());
                         ps.setInt(2, key.key2());
+                        ps.executeQuery().close();
+                    }
+                    if (withWork) {
+                        BenchDatabase.work(c, 1);
+                    }
+                    c.commit();
+                }
+            });
+            // The same as hand-written, with the server-side lock_timeout Lockwarden sets and restores in
+            // its lock statement: what is left between this and Lockwarden is Lockwarden's Java side.
+            variants.put("hand-written + Lockwarden's timeout SQL", i -> {
+                try (Connection c = db.pool.getConnection()) {
+                    c.setAutoCommit(false);
+                    try (PreparedStatement ps = c.prepareStatement(TIMEOUT_SQL)) {
+                        ps.setString(1, "5000");
+                        ps.setInt(2, key.key1());
+                        ps.setInt(3, key.key2());
                         ps.executeQuery().close();
                     }
                     if (withWork) {
