@@ -10,7 +10,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * CPU time spent by this JVM's threads (all of them, so Lockwarden's background tick is included; the
@@ -20,8 +22,16 @@ import java.util.List;
  * the tables report it beside wall time. Linux only. Not thread-safe.
  */
 final class CpuMeter {
-    /** A reading: wall clock, client CPU and server CPU, all in nanoseconds. */
-    record Reading(long wall, long client, long server) {
+    /** A reading: wall clock, CPU of each client thread (by id) and of the server, all in nanoseconds. */
+    record Reading(long wall, Map<Long, Long> clientThreads, long server) {
+        /** Client CPU since {@code before}, of the threads alive at both readings or started since. */
+        long clientSince(Reading before) {
+            long sum = 0;
+            for (Map.Entry<Long, Long> e : clientThreads.entrySet()) {
+                sum += e.getValue() - before.clientThreads.getOrDefault(e.getKey(), 0L);
+            }
+            return sum;
+        }
     }
 
     private final List<Path> serverProcesses = new ArrayList<>();
@@ -47,9 +57,12 @@ final class CpuMeter {
             }
         }
         // Per-thread CPU clocks have nanosecond resolution; the process CPU time counts 10 ms ticks.
-        long client = 0;
+        Map<Long, Long> client = new HashMap<>();
         for (long id : threads.getAllThreadIds()) {
-            client += Math.max(0, threads.getThreadCpuTime(id));
+            long cpu = threads.getThreadCpuTime(id);
+            if (cpu >= 0) {
+                client.put(id, cpu);
+            }
         }
         return new Reading(System.nanoTime(), client, server);
     }

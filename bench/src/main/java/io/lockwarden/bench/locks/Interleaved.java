@@ -21,13 +21,22 @@ final class Interleaved {
      * Microseconds per unit, one value per round, for each variant (in insertion order): wall time,
      * and CPU time of client and server together.
      */
-    record Result(Map<String, double[]> microsPerUnit, Map<String, double[]> cpuMicrosPerUnit) {
+    record Result(Map<String, double[]> microsPerUnit, Map<String, double[]> cpuMicrosPerUnit,
+                  Map<String, double[]> clientCpuMicrosPerUnit) {
         Spread spread(String variant) {
             return Spread.of(microsPerUnit.get(variant));
         }
 
         Spread cpu(String variant) {
             return Spread.of(cpuMicrosPerUnit.get(variant));
+        }
+
+        /** Wall time, then CPU time of client + server (medians over rounds, with the total's spread). */
+        String valueText(String variant) {
+            Spread total = cpu(variant);
+            double client = Spread.of(clientCpuMicrosPerUnit.get(variant)).median();
+            return spread(variant).minMedMax("%.1f") + " us wall; cpu " + total.minMedMax("%.1f")
+                    + String.format(Locale.ROOT, " us (client %.1f + server %.1f)", client, total.median() - client);
         }
 
         /** Per-round ratio variant/baseline of wall time, summarised. */
@@ -66,9 +75,11 @@ final class Interleaved {
         List<String> names = new ArrayList<>(variants.keySet());
         Map<String, double[]> out = new LinkedHashMap<>();
         Map<String, double[]> cpu = new LinkedHashMap<>();
+        Map<String, double[]> clientCpu = new LinkedHashMap<>();
         for (String n : names) {
             out.put(n, new double[rounds]);
             cpu.put(n, new double[rounds]);
+            clientCpu.put(n, new double[rounds]);
         }
         int counter = 0;
         for (int round = -warmupRounds; round < rounds; round++) {
@@ -82,11 +93,12 @@ final class Interleaved {
                 CpuMeter.Reading after = meter.read();
                 if (round >= 0) {
                     out.get(name)[round] = (after.wall() - before.wall()) / 1e3 / unitsPerRound;
-                    cpu.get(name)[round] = (after.client() - before.client() + after.server() - before.server())
-                            / 1e3 / unitsPerRound;
+                    long client = after.clientSince(before);
+                    cpu.get(name)[round] = (client + after.server() - before.server()) / 1e3 / unitsPerRound;
+                    clientCpu.get(name)[round] = client / 1e3 / unitsPerRound;
                 }
             }
         }
-        return new Result(out, cpu);
+        return new Result(out, cpu, clientCpu);
     }
 }

@@ -7,7 +7,7 @@ package io.lockwarden.bench.locks;
  */
 record Scale(int rounds, int units, double secondsPerPoint, int repetitions, int trials) {
     static Scale full() {
-        return new Scale(15, 400, 1.0, 3, 200);
+        return new Scale(25, 300, 1.0, 3, 200);
     }
 
     static Scale quick() {

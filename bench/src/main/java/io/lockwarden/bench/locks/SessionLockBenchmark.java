@@ -55,8 +55,7 @@ final class SessionLockBenchmark implements LockBenchmark {
         Interleaved.Result r = Interleaved.measure(db.meter, variants, 3, scale.rounds(), scale.units());
         for (Map.Entry<String, Interleaved.Unit> v : variants.entrySet()) {
             double trips = RoundTrips.per(50, () -> v.getValue().run(0));
-            table.add(name(), v.getKey(), "uncontended", r.spread(v.getKey()).minMedMax("%.1f") + " us/unit wall, "
-                            + r.cpu(v.getKey()).minMedMax("%.1f") + " us cpu",
+            table.add(name(), v.getKey(), "uncontended", r.valueText(v.getKey()),
                     r.ratioText(v.getKey(), "raw lock/unlock") + " vs raw",
                     String.format(Locale.ROOT, "%.0f round trips/unit", trips));
         }
