@@ -85,13 +85,21 @@ final class ContentionBenchmark implements LockBenchmark {
     }
 
     /** One measured run: units per second, the waits (ms), and what went wrong. */
-    private record Point(double rate, double[] waits, long skipped, long timedOut, long violations, long lost) {
+    private record Point(double rate, double[] waits, long skipped, long timedOut, long violations, long lost,
+                         int threads, double busiestShare) {
         static String note(List<Point> ps) {
             long skipped = ps.stream().mapToLong(Point::skipped).sum();
             long done = ps.stream().mapToLong(p -> p.waits.length).sum();
             long violations = ps.stream().mapToLong(Point::violations).sum();
             long lost = ps.stream().mapToLong(Point::lost).sum();
             List<String> n = new ArrayList<>();
+            int threads = ps.get(0).threads;
+            if (threads > 1) {
+                // Fairness: how much of the work the busiest thread got, against an even share.
+                double busiest = Spread.of(ps.stream().mapToDouble(Point::busiestShare).toArray()).median();
+                n.add(String.format(Locale.ROOT, "busiest thread did %.0f%% of units (even share %.0f%%)",
+                        100 * busiest, 100.0 / threads));
+            }
             if (skipped > 0) {
                 n.add(String.format(Locale.ROOT, "%.0f%% of attempts skipped (busy)", 100.0 * skipped / (skipped + done)));
             }
@@ -192,6 +200,8 @@ final class ContentionBenchmark implements LockBenchmark {
         for (int k = 0; k < all.length; k++) {
             ms[k] = all[k] / 1e6;
         }
-        return new Point(done.get() / seconds, ms, skipped.get(), timedOut.get(), violations.get(), lost);
+        int busiest = waits.stream().mapToInt(a -> a.length).max().orElse(0);
+        return new Point(done.get() / seconds, ms, skipped.get(), timedOut.get(), violations.get(), lost, threads,
+                n == 0 ? 0 : busiest / (double) n);
     }
 }
