@@ -1,13 +1,15 @@
 package io.lockwarden.bench.locks;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 
 /**
- * Times variants of one operation in interleaved rounds (each round runs every variant, in a rotating
+ * Times variants of one operation in interleaved rounds (each round runs every variant, in a random
  * order), so that a disturbance of the shared machine hits all variants alike; ratios are taken per
  * round and then summarised. Single-threaded.
  */
@@ -82,9 +84,14 @@ final class Interleaved {
             clientCpu.put(n, new double[rounds]);
         }
         int counter = 0;
+        // A fresh random order every round (seeded: runs are comparable). A rotation would keep each
+        // variant behind the same neighbour every round, and what one leaves behind (cache, the updated
+        // row's versions) would always land on the same next one.
+        Random order = new Random(13);
+        List<String> shuffled = new ArrayList<>(names);
         for (int round = -warmupRounds; round < rounds; round++) {
-            for (int k = 0; k < names.size(); k++) {
-                String name = names.get(Math.floorMod(round + k, names.size()));
+            Collections.shuffle(shuffled, order);
+            for (String name : shuffled) {
                 Unit unit = variants.get(name);
                 CpuMeter.Reading before = meter.read();
                 for (int i = 0; i < unitsPerRound; i++) {
