@@ -41,7 +41,8 @@ public final class SoakCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--url", paramLabel = "JDBC_URL",
-            description = "JDBC URL of the PostgreSQL server (required), e.g. jdbc:postgresql://localhost:5432/app")
+            description = "JDBC URL of the PostgreSQL server (required), e.g. jdbc:postgresql://localhost:5432/app; "
+                    + "jdbc:lockwarden:postgresql://... runs the workers' connections through the guard")
     String url;
 
     @Option(names = "--pooler-url", paramLabel = "JDBC_URL",
@@ -155,9 +156,10 @@ public final class SoakCommand implements Callable<Integer> {
     }
 
     private static void requireJdbc(String option, String value) {
-        if (!value.startsWith("jdbc:postgresql://")) {
+        if (!JdbcUrls.unguarded(value).startsWith("jdbc:postgresql://")) {
             throw new IllegalArgumentException(option + " must be a PostgreSQL JDBC URL starting with "
-                    + "jdbc:postgresql://, e.g. jdbc:postgresql://localhost:5432/app");
+                    + "jdbc:postgresql:// (or jdbc:lockwarden:postgresql:// for workers behind the guard), "
+                    + "e.g. jdbc:postgresql://localhost:5432/app");
         }
         String userInfo = JdbcUrls.userInfoProblem(value);
         if (userInfo != null) {

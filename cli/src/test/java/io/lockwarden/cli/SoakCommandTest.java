@@ -79,6 +79,19 @@ class SoakCommandTest {
     }
 
     @Test
+    void sessionRawModeThroughTheGuardUrlPassesWhereItFailsWithout() throws Exception {
+        String guarded = "jdbc:lockwarden:" + SERVER.jdbcUrl().substring("jdbc:".length());
+        int code = soak("--url", guarded, "--workers", "4", "--keys", "20", "--duration", "4s",
+                "--faults", "exception", "--fault-rate", "0.1", "--mode", "session-raw", "--lock-timeout", "500ms",
+                "--out", dir.toString());
+
+        assertThat(code).as(stdout + stderr).isZero();
+        assertThat(stdout).contains("verdict             PASS").contains("locks left at end   0")
+                .contains("leaked during run   0").contains("inherited locks     0");
+        assertThat(number("faults injected")).as(stdout).isPositive();
+    }
+
+    @Test
     void sessionRawModeFailsWithEveryFaultTypeOnToo() throws Exception {
         int code = soak("--url", SERVER.jdbcUrl(), "--workers", "4", "--keys", "3", "--duration", "4s",
                 "--faults", ALL_FAULTS, "--fault-rate", "0.1", "--mode", "session-raw", "--lock-timeout", "500ms",
@@ -207,7 +220,7 @@ class SoakCommandTest {
         System.arraycopy(args, 0, full, 1, args.length);
         List<String> withCredentials = new ArrayList<>(List.of(full));
         boolean urlHasUser = String.join(" ", args).contains("user=");
-        boolean reachable = String.join(" ", args).contains(SERVER.jdbcUrl());
+        boolean reachable = String.join(" ", args).contains(SERVER.jdbcUrl().substring("jdbc:".length()));
         if (reachable && !urlHasUser) {
             withCredentials.addAll(List.of("--user", PostgresServer.SUPERUSER, "--password", SERVER.password()));
         }

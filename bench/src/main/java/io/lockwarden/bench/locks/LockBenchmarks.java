@@ -11,7 +11,7 @@ import java.util.Locale;
  * All lock benchmarks of issue 13 in one run, printed as one table: overhead per protected unit,
  * session locks, contention against Spring Integration's {@code JdbcLockRegistry}, ShedLock and
  * {@code SELECT ... FOR UPDATE}, hand-off latency against client-side polling, leader heartbeat cost and
- * lost-lock detection.
+ * lost-lock detection, and the JDBC guard's per-statement overhead.
  *
  * <p>Run: {@code mvn -q -pl bench -am package -DskipTests -Plocks} (a fresh JVM, as an application
  * would run). System properties, passed through from the mvn command line:
@@ -26,8 +26,8 @@ public final class LockBenchmarks {
             new SessionLockBenchmark(),
             new ContentionBenchmark(),
             new HandoffBenchmark(),
-            // Item 6: the JDBC guard's own benchmark class goes here once the guard lands on main.
-            new LeaderBenchmark());
+            new GuardBenchmark(),
+            new LeaderBenchmark()); // last: it terminates pooled backends
 
     private LockBenchmarks() {
     }
