@@ -33,22 +33,4 @@ public final class JdbcUrls {
         return url.replaceAll("(?i)(password=)[^&]*", "$1***")
                 .replaceAll("(//[^/@:]*:)[^/@]*@", "$1***@");
     }
-
-    /** The one-line reason to refuse a URL with a {@code user[:password]@} part, or null when it has none. */
-    public static String userInfoProblem(String url) {
-        int start = url.indexOf("//");
-        if (start < 0) {
-            return null;
-        }
-        int end = start + 2;
-        while (end < url.length() && "/?".indexOf(url.charAt(end)) < 0) {
-            end++;
-        }
-        if (url.substring(start + 2, end).indexOf('@') < 0) {
-            return null;
-        }
-        // pgjdbc would take "user:password@host" as the host name and echo it, password included, in errors.
-        return "user:password@ in a JDBC URL is not supported by pgjdbc: put the user in ?user=NAME and the "
-                + "password in PGPASSWORD";
-    }
 }
