@@ -5,12 +5,9 @@ import io.lockwarden.inspect.Inspector;
 import io.lockwarden.inspect.Snapshot;
 import io.lockwarden.testkit.fixture.PostgresServer;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -79,7 +76,7 @@ public final class DiagnoseScaleBenchmark {
         double[] total = new double[reps];
         for (int i = -warmup; i < reps; i++) {
             long t0 = System.nanoTime();
-            int rows = bareRead(reader);
+            int rows = Baseline.pgLocksRead(reader);
             long t1 = System.nanoTime();
             Snapshot s = inspector.snapshot(reader);
             long t2 = System.nanoTime();
@@ -96,31 +93,9 @@ public final class DiagnoseScaleBenchmark {
                 total[i] = (t3 - t1) / 1e6;
             }
         }
-        double b = median(bare);
-        double d = median(total);
-        System.out.printf(Locale.ROOT, "%10d %12.1f %12.1f %12.1f %12.1f %7.2fx%n", expected, b, median(snap),
-                median(rules), d, d / b);
-    }
-
-    private static int bareRead(Connection c) throws SQLException {
-        int rows = 0;
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT * FROM pg_locks WHERE locktype = 'advisory'")) {
-            ResultSetMetaData md = rs.getMetaData();
-            int n = md.getColumnCount();
-            while (rs.next()) {
-                for (int i = 1; i <= n; i++) {
-                    rs.getObject(i);
-                }
-                rows++;
-            }
-        }
-        return rows;
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        double b = Baseline.median(bare);
+        double d = Baseline.median(total);
+        System.out.printf(Locale.ROOT, "%10d %12.1f %12.1f %12.1f %12.1f %7.2fx%n", expected, b, Baseline.median(snap),
+                Baseline.median(rules), d, d / b);
     }
 }

@@ -3,6 +3,7 @@ package io.lockwarden.cli;
 import io.lockwarden.connect.ConnectionSettings;
 import io.lockwarden.connect.ConsoleException;
 import io.lockwarden.inspect.Diagnosis;
+import io.lockwarden.inspect.DiagnosisJson;
 import io.lockwarden.inspect.InspectionException;
 import io.lockwarden.inspect.Inspector;
 import io.lockwarden.inspect.rules.RuleOptions;
@@ -80,7 +81,7 @@ final class DiagnoseCommand implements Callable<Integer> {
         }
         String target = DatabaseLogin.target(ds) + " as " + ds.getUser();
         if (format == Format.json) {
-            ctx.out().println(new JsonReport().render(d, target));
+            ctx.out().println(new DiagnosisJson().render(d, target));
         } else {
             ctx.out().print(new TextReport(ctx.color()).render(d, target));
         }

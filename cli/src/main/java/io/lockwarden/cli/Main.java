@@ -30,6 +30,7 @@ import picocli.CommandLine.ScopeType;
             DemoCommand.class,
             ScanCommand.class,
             SoakCommand.class,
+            WatchCommand.class,
             PostmortemCommand.class,
         })
 public final class Main implements Runnable {
@@ -39,6 +40,8 @@ public final class Main implements Runnable {
         // warnings about sessions we terminated on purpose (demo, release) are noise too.
         defaultProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         defaultProperty("org.slf4j.simpleLogger.log.com.zaxxer.hikari", "error");
+        // the watchdog's incident, enforcement and reload lines are its output
+        defaultProperty("org.slf4j.simpleLogger.log.io.lockwarden.watch", "info");
     }
 
     /** Held so the level set on it is not lost when the logger would otherwise be garbage collected. */
@@ -101,7 +104,8 @@ public final class Main implements Runnable {
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
-            String message = ex instanceof CliException || ex instanceof InspectionException ? ex.getMessage()
+            String message = ex instanceof CliException || ex instanceof InspectionException
+                    || ex instanceof io.lockwarden.watch.ConfigException ? ex.getMessage()
                     : ex.getClass().getSimpleName() + ": " + ex.getMessage() + " (run with --verbose for details)";
             context.err().println("lockwarden: " + oneLine(message));
             if (verbose) {

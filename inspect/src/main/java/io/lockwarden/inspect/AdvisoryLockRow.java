@@ -1,6 +1,7 @@
 package io.lockwarden.inspect;
 
 import io.lockwarden.LockKey;
+import java.time.Instant;
 import java.util.Objects;
 
 /**
@@ -16,8 +17,16 @@ import java.util.Objects;
  * @param granted   true when held, false when waiting
  * @param database  name of the database the lock lives in (advisory locks are per database), or
  *                  {@code null} when the database is unknown
+ * @param waitStart {@code pg_locks.waitstart}: when a waiting row started to wait (PostgreSQL 14+); {@code null}
+ *                  for held rows and while the server has not yet recorded it
  */
-public record AdvisoryLockRow(int pid, LockKey key, String namespace, String mode, boolean granted, String database) {
+public record AdvisoryLockRow(int pid, LockKey key, String namespace, String mode, boolean granted, String database,
+                              Instant waitStart) {
+
+    /** A row without a wait start (held rows, or where it is not known). */
+    public AdvisoryLockRow(int pid, LockKey key, String namespace, String mode, boolean granted, String database) {
+        this(pid, key, namespace, mode, granted, database, null);
+    }
 
     /** Validates the row. @throws NullPointerException when key or mode is null */
     public AdvisoryLockRow {

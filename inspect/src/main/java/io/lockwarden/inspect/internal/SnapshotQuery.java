@@ -50,9 +50,10 @@ public final class SnapshotQuery {
      */
     private static final String LOCKS_SQL = """
             WITH l AS MATERIALIZED (
-              SELECT locktype, pid, classid, objid, objsubid, mode, granted, database, fastpath FROM pg_locks)
+              SELECT locktype, pid, classid, objid, objsubid, mode, granted, database, fastpath, waitstart FROM pg_locks)
             SELECT 0 AS kind, pid, classid::int8 AS c, objid::int8 AS o, objsubid::int4 AS s, mode,
-                   granted, database::int8 AS db, NULL::text[] AS info
+                   granted, database::int8 AS db,
+                   CASE WHEN granted THEN NULL ELSE ARRAY[to_json(waitstart)#>>'{}'] END AS info
               FROM l WHERE locktype = 'advisory' AND pid IS NOT NULL
             UNION ALL
             SELECT 1, s.pid, NULL, NULL, NULL, NULL, NULL, NULL,
@@ -121,6 +122,7 @@ public final class SnapshotQuery {
             Map<Long, String> databases = new HashMap<>();
             List<long[]> raw = new ArrayList<>();
             List<String> modes = new ArrayList<>();
+            Map<Integer, Instant> waitStarts = new HashMap<>();
             try (ResultSet rs = st.getResultSet()) {
                 while (rs.next()) {
                     switch (rs.getInt(1)) {
@@ -128,6 +130,10 @@ public final class SnapshotQuery {
                             raw.add(new long[] {rs.getInt(2), rs.getLong(3), rs.getLong(4), rs.getInt(5),
                                 rs.getBoolean(7) ? 1 : 0, rs.getLong(8)});
                             modes.add(rs.getString(6));
+                            Array wait = rs.getArray(9);
+                            if (wait != null) {
+                                waitStarts.put(raw.size() - 1, instant(text(wait)[0]));
+                            }
                         }
                         case 1 -> sessions.add(session(rs.getInt(2), rs.getArray(9)));
                         case 2 -> tableEntries = rs.getLong(3);
@@ -140,7 +146,7 @@ public final class SnapshotQuery {
                 long[] r = raw.get(i);
                 LockKey key = LockKey.fromPgLocks(r[1], r[2], (int) r[3]);
                 locks.add(new AdvisoryLockRow((int) r[0], decoder.name(key), decoder.namespaceOf(key),
-                        mode(modes.get(i)), r[4] == 1, databases.get(r[5])));
+                        mode(modes.get(i)), r[4] == 1, databases.get(r[5]), waitStarts.get(i)));
             }
         }
         Optional<List<StatementStat>> stats = Optional.empty();

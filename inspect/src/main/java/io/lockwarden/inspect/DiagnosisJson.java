@@ -1,4 +1,4 @@
-package io.lockwarden.cli;
+package io.lockwarden.inspect;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,16 +6,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lockwarden.LockKey;
-import io.lockwarden.inspect.AdvisoryLockRow;
-import io.lockwarden.inspect.Diagnosis;
-import io.lockwarden.inspect.Finding;
-import io.lockwarden.inspect.PgBouncerServer;
-import io.lockwarden.inspect.PgBouncerView;
-import io.lockwarden.inspect.SessionInfo;
-import io.lockwarden.inspect.Severity;
-import io.lockwarden.inspect.Snapshot;
-import io.lockwarden.inspect.StatementStat;
-import io.lockwarden.inspect.TerminationVerdict;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -23,16 +13,21 @@ import java.util.TreeMap;
 
 /**
  * The {@code diagnose --format json} document, version 1, as documented in {@code docs/diagnose-json.md}.
- * Field names are stable; new fields may be added. Thread-safe.
+ * Field names are stable; new fields may be added. Used by {@code lockwarden diagnose --format json} and by
+ * the watchdog's {@code /api/snapshot}, so both speak one format. Stateless and thread-safe.
  */
-final class JsonReport {
+public final class DiagnosisJson {
     /** Bumped only when a field is removed or changes meaning. */
-    static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 1;
 
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** Renders the document (without a trailing newline). */
-    String render(Diagnosis d, String target) {
+    /**
+     * Renders the document, indented, without a trailing newline.
+     *
+     * @param target how to name the server in the document (host:port/db as user; never a password)
+     */
+    public String render(Diagnosis d, String target) {
         Snapshot s = d.snapshot();
         ObjectNode root = MAPPER.createObjectNode();
         root.put("format_version", FORMAT_VERSION);
