@@ -15,7 +15,7 @@ final class CallShape {
     private static final Set<String> SQLX_EXECUTORS = Set.of("execute", "fetch_one", "fetch_optional", "fetch_all",
             "fetch", "fetch_many");
     private static final Set<String> WRAPPERS = Set.of("text", "sql", "SQL", "raw", "Raw", "literal", "unsafe",
-            "fragment", "Sql", "query_as", "query", "query_scalar");
+            "fragment", "Sql", "query_as", "query", "query_scalar", "select", "Sequel");
     private static final Set<String> READ_AFTER = Set.of("fetchone", "fetchall", "fetchval", "fetchmany", "scalar",
             "scalar_one", "first", "one", "fetchrow", "fetch_one", "value", "getvalue", "getValue", "rows", "Scan",
             "fetchColumn", "fetch", "fetchAll", "get", "pluck", "select_value", "values", "to_a", "getBoolean");
@@ -33,13 +33,19 @@ final class CallShape {
 
     /** Index of the name of the call whose arguments contain {@code token}, or -1; SQL wrappers are skipped. */
     int callee(int token) {
+        if (lang == Language.JAVASCRIPT && token >= 2 && t.get(token - 1).kind() == Token.Kind.WORD
+                && t.get(token - 2).is(".")) {
+            return token - 1; // a tagged template: prisma.$queryRaw`...`, sql`...`
+        }
         int open = structure.openParenBefore(token);
         for (int hops = 0; open > 0 && hops < 3; hops++) {
             int name = nameBefore(open);
             if (name < 0) {
                 return -1;
             }
-            boolean wrapper = WRAPPERS.contains(t.get(name).text()) && !(name > 0 && t.get(name - 1).is("."))
+            Token before = name > 0 ? t.get(name - 1) : null;
+            boolean member = before != null && (before.is(".") || before.is(":") || before.is(">"));
+            boolean wrapper = WRAPPERS.contains(t.get(name).text()) && !member
                     && !(lang == Language.RUST && t.get(name).text().startsWith("query"));
             if (!wrapper) {
                 return name;
@@ -171,7 +177,11 @@ final class CallShape {
             return true;
         }
         // .catch(() => {}) / .catch(() => undefined) / .catch(noop)
-        int j = close + 1;
+        int open = callee + 1;
+        while (open < close && !t.get(open).is("(")) {
+            open++;
+        }
+        int j = structure.matching(open) + 1;
         if (j + 2 < t.size() && t.get(j).is(".") && t.get(j + 1).is("catch") && t.get(j + 2).is("(")) {
             int end = structure.matching(j + 2);
             int words = 0;
@@ -266,6 +276,9 @@ final class CallShape {
         }
         if (!t.get(start).lineStart()) {
             return false;
+        }
+        if (prev.is(":") && (lang == Language.PYTHON || lang == Language.ELIXIR)) {
+            return true; // a block opened by the previous line
         }
         // a new line: a statement unless the previous line continues (operator, open bracket, comma)
         return !(prev.is("=") || prev.is("(") || prev.is(",") || prev.is("[") || prev.is("+") || prev.is("|")

@@ -25,6 +25,7 @@ public final class EmbeddedSqlAnalyzer {
     private static final Set<String> TX_HANDLES = Set.of("tx", "txn", "trx", "transaction");
     private static final Set<String> PINNING = Set.of("checkout", "synchronize", "with_connection", "acquire",
             "getConnection", "connection", "Conn");
+    private static final Set<String> PINNING_BLOCKS = Set.of("synchronize", "with_connection", "checkout");
     private static final Pattern RELEASE_WORD = Pattern.compile("(?i).*(unlock|release).*");
     private static final Pattern LOCK_FUNCTION = Pattern.compile("(?i).*(lock|acquire|enter|open|init|constructor|new).*");
     private static final Set<String> CLOSERS = Set.of("close", "Close", "__exit__", "__aexit__", "dispose",
@@ -85,9 +86,13 @@ public final class EmbeddedSqlAnalyzer {
             }
             List<String> callArgs = argsAfter(i);
             LockFunction bare = LockFunction.bySqlName(tok.text().strip().replaceFirst("(?i)^pg_catalog\\.", ""));
-            if (bare != null) { // the function's name passed to a helper: fn('pg_advisory_lock', key)
+            if (bare != null && i > 0 && (t.get(i - 1).is("(") || t.get(i - 1).is(","))) {
+                // the function's name passed to a helper: fn('pg_advisory_lock', key)
                 sites.add(site(i, new SqlLockCall(bare, List.of("?"), 0), "", callArgs));
                 continue;
+            }
+            if (bare != null) {
+                continue; // a constant holding the name; its uses are folded into the SQL
             }
             for (SqlLockCall call : SqlText.lockCalls(tok.text())) {
                 sites.add(site(i, call, tok.text(), callArgs));
@@ -140,7 +145,30 @@ public final class EmbeddedSqlAnalyzer {
         if (handle != null && TX_HANDLES.contains(handle)) {
             return ReceiverKinds.Kind.TRANSACTION;
         }
-        return receivers.of(handle, token);
+        ReceiverKinds.Kind k = receivers.of(handle, token);
+        return k == ReceiverKinds.Kind.POOL && pinnedByIndent(token) ? ReceiverKinds.Kind.CONNECTION : k;
+    }
+
+    /** Python/Ruby: inside {@code DB.synchronize do}, {@code with pool.connection():}, {@code with_connection do}. */
+    private boolean pinnedByIndent(int token) {
+        if (lang != Language.RUBY && lang != Language.PYTHON) {
+            return false;
+        }
+        Token site = t.get(token);
+        int indent = site.indent();
+        int fnStart = structure.function(structure.functionOf(token)).start();
+        for (int j = token - 1; j >= fnStart; j--) {
+            Token tok = t.get(j);
+            if (tok.lineStart() && tok.indent() < indent) {
+                indent = tok.indent();
+                for (int k = j; k < t.size() && t.get(k).line() == tok.line(); k++) {
+                    if (PINNING_BLOCKS.contains(t.get(k).text())) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private void analyzeScope(List<Site> sites) {
@@ -192,7 +220,8 @@ public final class EmbeddedSqlAnalyzer {
             if (fn.isXactLock()) {
                 workElsewhere(s, offset, shown);
             }
-            if (concurrentDdl && (fn.isXactLock() || fn.isSessionLock() && fn.isBlocking() && inTx)) {
+            if (concurrentDdl && (fn.isXactLock() || fn.isSessionLock() && fn.isBlocking() && inTx
+                    && concurrentDdlIn(s.function()))) {
                 out.report(Rule.XACT_LOCK_WITH_CONCURRENT_INDEX, offset, shown + (fn.isXactLock()
                         ? " holds a transaction open" : " waits inside a transaction")
                         + " in code that runs CREATE INDEX CONCURRENTLY, which waits for that transaction: a "
@@ -237,6 +266,16 @@ public final class EmbeddedSqlAnalyzer {
             case RUST -> "Drop guard or scopeguard";
             default -> "finally block";
         };
+    }
+
+    private boolean concurrentDdlIn(int function) {
+        TokenStructure.Region f = structure.function(function);
+        for (int j = f.start(); j <= f.end() && j < t.size(); j++) {
+            if (t.get(j).kind() == Token.Kind.STRING && CONCURRENT_DDL.matcher(t.get(j).text()).find()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------ LW109: one pinned session
@@ -359,14 +398,15 @@ public final class EmbeddedSqlAnalyzer {
         }
         if (lang == Language.GO && s.callee() >= 0 && s.callee() + 2 < t.size() && t.get(s.callee() + 1).is("(")) {
             String ctx = t.get(s.callee() + 2).text();
-            if (derivedContext(ctx, s.function())) {
+            if (derivedContext(ctx, s.token())) {
                 out.report(Rule.UNLOCK_CANNOT_RUN, offset, shown + " in defer uses " + ctx + ", which has a deadline "
                         + "or is cancelled by then: the unlock fails exactly when the work timed out. Use "
                         + "context.WithoutCancel(" + ctx + ") or a fresh context with its own timeout.");
                 return;
             }
         }
-        if (inTx && !rollsBackBefore(release, s.token())) {
+        int txWord = txBlock(s.token());
+        if (inTx && txWord >= 0 && txWord < release.start() && !rollsBackBefore(release, s.token())) {
             out.report(Rule.UNLOCK_CANNOT_RUN, offset, shown + " runs in the " + releaseIdiom() + " of a transaction: "
                     + "after an error the transaction is aborted and the unlock fails (\"current transaction is "
                     + "aborted\"). Roll back first, then unlock.");
@@ -392,16 +432,29 @@ public final class EmbeddedSqlAnalyzer {
         return false;
     }
 
-    /** {@code ctx, cancel := context.WithTimeout(...)} (or WithDeadline/WithCancel) in the function. */
-    private boolean derivedContext(String ctx, int function) {
-        TokenStructure.Region f = structure.function(function);
+    /** {@code ctx, cancel := context.WithTimeout(...)} (or WithDeadline/WithCancel) in a function around the site. */
+    private boolean derivedContext(String ctx, int token) {
+        TokenStructure.Region f = null;
+        for (TokenStructure.Region r : structure.functions()) {
+            if (r.contains(token) && (f == null || r.start() < f.start())) {
+                f = r; // the outermost: defer func() { ... }() closes over its caller's context
+            }
+        }
+        if (f == null) {
+            return false;
+        }
         for (int j = f.start(); j + 6 < f.end(); j++) {
             if (t.get(j).is(ctx) && t.get(j + 1).is(",")) {
-                for (int k = j + 2; k < Math.min(f.end(), j + 9); k++) {
+                boolean derived = false;
+                for (int k = j + 2; k < Math.min(f.end(), j + 12) && t.get(k).line() == t.get(j).line(); k++) {
                     String w = t.get(k).text();
-                    if (w.equals("WithTimeout") || w.equals("WithDeadline") || w.equals("WithCancel")) {
-                        return true;
+                    if (w.equals("WithoutCancel") || w.equals("Background") || w.equals("TODO")) {
+                        return false; // a fresh context for the unlock
                     }
+                    derived |= w.equals("WithTimeout") || w.equals("WithDeadline") || w.equals("WithCancel");
+                }
+                if (derived) {
+                    return true;
                 }
             }
         }

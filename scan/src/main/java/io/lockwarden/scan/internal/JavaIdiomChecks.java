@@ -83,7 +83,10 @@ final class JavaIdiomChecks {
         if (fn.isUnlock()) {
             unlockCannotRun(s, tx, offset, call);
         }
-        if (concurrentDdl && (fn.isXactLock() || fn.isSessionLock() && fn.isBlocking() && tx == JavaAnalyzer.Tx.TX)) {
+        boolean ddlNearby = concurrentDdl && (fn.isXactLock() ? runsConcurrentDdl(s.carrier().findAncestor(
+                com.github.javaparser.ast.body.TypeDeclaration.class).map(n -> (Node) n).orElse(s.scope()))
+                : fn.isSessionLock() && fn.isBlocking() && tx == JavaAnalyzer.Tx.TX && runsConcurrentDdl(s.scope()));
+        if (ddlNearby) {
             out.report(Rule.XACT_LOCK_WITH_CONCURRENT_INDEX, offset, call + (fn.isXactLock()
                     ? " holds a transaction open" : " waits inside a transaction")
                     + " in a file that runs CREATE INDEX CONCURRENTLY, which waits for that transaction: a "
@@ -91,11 +94,29 @@ final class JavaIdiomChecks {
         }
     }
 
+    /** A transaction-level lock anywhere in the class, a blocking wait in a transaction in the same method. */
+    private static boolean runsConcurrentDdl(Node n) {
+        return n.findAll(StringLiteralExpr.class).stream().anyMatch(x -> CONCURRENT_DDL.matcher(x.getValue()).find())
+                || n.findAll(TextBlockLiteralExpr.class).stream().anyMatch(x -> CONCURRENT_DDL.matcher(x.getValue()).find());
+    }
+
     // ---------------------------------------------------------------- LW109
 
     /** The name of the pool-backed handle the site's call chain starts from, or null. */
     private String pooledHandle(JavaLockSite s) {
-        Expression root = JavaReceivers.chainRoot(s.carrier());
+        // the carrier itself, or the call it is an argument of: dsl.select(DSL.function("pg_try_advisory_lock", ...))
+        Node n = s.carrier();
+        for (int hops = 0; n instanceof MethodCallExpr mc && hops < 4; hops++, n = n.getParentNode().orElse(null)) {
+            String name = pooledRoot(mc);
+            if (name != null) {
+                return name;
+            }
+        }
+        return null;
+    }
+
+    private String pooledRoot(MethodCallExpr mc) {
+        Expression root = JavaReceivers.chainRoot(mc);
         String name = root == null ? null : JavaReceivers.scopeName(root);
         if (name == null) {
             return null;

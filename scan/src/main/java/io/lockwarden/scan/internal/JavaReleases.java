@@ -181,7 +181,9 @@ final class JavaReleases {
             }
             for (Expression a : mc.getArguments()) {
                 String sql = ev.eval(a, 0);
-                if (sql != null && SqlText.lockCalls(sql).stream().anyMatch(c -> c.function().isRelease())) {
+                LockFunction named = sql == null ? null : LockFunction.bySqlName(sql.strip());
+                if (named != null && named.isRelease()
+                        || sql != null && SqlText.lockCalls(sql).stream().anyMatch(c -> c.function().isRelease())) {
                     return true;
                 }
             }

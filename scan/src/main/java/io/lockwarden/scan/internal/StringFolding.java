@@ -28,7 +28,11 @@ final class StringFolding {
         if (!needsFolding(t)) {
             return t;
         }
-        Map<String, String> constants = constants(t);
+        List<Token> pieces = pass(t, lang, Map.of()); // 'pg_' + 'advisory_' + 'lock' -> one literal
+        return pass(pieces, lang, constants(pieces)); // then constants holding such literals
+    }
+
+    private static List<Token> pass(List<Token> t, Language lang, Map<String, String> constants) {
         List<Token> out = new ArrayList<>(t.size());
         int i = 0;
         while (i < t.size()) {
@@ -67,10 +71,15 @@ final class StringFolding {
                 j = next;
             }
             String text = fillHoles(b.toString(), constants);
-            text = fillVerbs(t, i, j, text, constants);
+            String filled = fillVerbs(t, i, j, text, constants);
+            int next = j + 1;
+            if (!filled.equals(text)) {
+                next = operatorArgsEnd(t, j) + 1; // "...".format("lock") / "..." % "lock": the arguments are used up
+                text = filled;
+            }
             out.add(j == i && text.equals(tok.text()) && tok.kind() == Token.Kind.STRING ? tok
                     : new Token(Token.Kind.STRING, text, tok.start(), tok.line(), tok.column(), tok.indent(), tok.lineStart()));
-            i = j + 1;
+            i = next;
         }
         return out;
     }
@@ -179,6 +188,30 @@ final class StringFolding {
         }
         m.appendTail(b);
         return b.toString();
+    }
+
+    /** Last token of {@code .format(...)} or {@code % arg} after {@code last}; {@code last} for a Sprintf call. */
+    private static int operatorArgsEnd(List<Token> t, int last) {
+        int j = last + 1;
+        if (j + 2 < t.size() && t.get(j).is(".") && t.get(j + 1).is("format") && t.get(j + 2).is("(")) {
+            return matchingParen(t, j + 2);
+        }
+        if (j + 1 < t.size() && t.get(j).is("%")) {
+            return t.get(j + 1).is("(") ? matchingParen(t, j + 1) : j + 1;
+        }
+        return last;
+    }
+
+    private static int matchingParen(List<Token> t, int open) {
+        int depth = 0;
+        for (int k = open; k < t.size(); k++) {
+            if (t.get(k).is("(")) {
+                depth++;
+            } else if (t.get(k).is(")") && --depth == 0) {
+                return k;
+            }
+        }
+        return t.size() - 1;
     }
 
     private static int arrayJoinEnd(List<Token> t, int open) {

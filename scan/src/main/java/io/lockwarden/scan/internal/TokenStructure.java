@@ -68,12 +68,17 @@ final class TokenStructure {
         return function < 0 ? new Region(0, t.size() - 1, 0) : functions.get(function);
     }
 
-    /** The innermost loop around {@code token} inside the same function, or null. */
+    /**
+     * The innermost loop around {@code token} inside the same function, or around the whole function (a
+     * callback run by the loop: {@code setInterval(async () => ...)}); null when there is none.
+     */
     Region loopAround(int token) {
         int fn = functionOf(token);
+        Region own = function(fn);
         Region best = null;
         for (Region l : loops) {
-            if (l.contains(token) && functionOf(l.start()) == fn && (best == null || l.start() > best.start())) {
+            boolean sameOrCallback = functionOf(l.start()) == fn || fn >= 0 && l.start() < own.start() && own.end() <= l.end();
+            if (l.contains(token) && sameOrCallback && (best == null || l.start() > best.start())) {
                 best = l;
             }
         }
