@@ -113,7 +113,7 @@ func Sweep(ctx context.Context, conn *sql.Conn) error {
 	return work(ctx)
 }
 
-// Settle holds the transaction lock on tx but writes through the pool.
+// Settle commits the transaction that holds the lock, then writes: the write is unprotected.
 func (s *Store) Settle(ctx context.Context, account int64) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -126,10 +126,11 @@ func (s *Store) Settle(ctx context.Context, account int64) error {
 	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", account); err != nil { // expect: LW112
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, "UPDATE accounts SET settled = true WHERE id = $1", account); err != nil {
+	if err := tx.Commit(); err != nil {
 		return err
 	}
-	return tx.Commit()
+	_, err = s.db.ExecContext(ctx, "UPDATE accounts SET settled = true WHERE id = $1", account)
+	return err
 }
 
 func reindex(ctx context.Context, db *sql.DB) error { return nil }

@@ -71,4 +71,26 @@ func WaitForTurn(ctx context.Context, conn *sql.Conn, key int64) error {
 	return nil
 }
 
+// Lead keeps one hold: it only tries again while it does not lead.
+func Lead(ctx context.Context, conn *sql.Conn, key int64) {
+	ticker := time.NewTicker(5 * time.Second)
+	defer ticker.Stop()
+	leader := false
+	defer func() {
+		if leader {
+			var released bool
+			if err := conn.QueryRowContext(context.Background(), "SELECT pg_advisory_unlock($1)", key).Scan(&released); err != nil || !released {
+				panic("leader lock was not held")
+			}
+		}
+	}()
+	for range ticker.C {
+		if !leader {
+			if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&leader); err != nil {
+				return
+			}
+		}
+	}
+}
+
 func rebuild(ctx context.Context, conn *sql.Conn) error { return nil }

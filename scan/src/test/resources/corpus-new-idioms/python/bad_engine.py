@@ -47,6 +47,17 @@ def poll(conn, key):
             sleep_a_while()
 
 
+def settle(conn, account):
+    with conn.transaction():
+        with conn.cursor() as cur:
+            cur.execute("SET LOCAL lock_timeout = '5s'")
+            cur.execute("SELECT pg_advisory_lock(%s)", (account,))  # expect: LW102
+            try:
+                refresh()
+            finally:
+                cur.execute("SELECT pg_advisory_unlock(%s)", (account,))  # expect: LW113
+
+
 def refresh():
     pass
 

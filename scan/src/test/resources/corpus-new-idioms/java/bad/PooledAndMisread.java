@@ -128,6 +128,19 @@ public class PooledAndMisread {
         }
     }
 
+    /** The transaction-level lock ends at the first commit; the second batch runs unprotected. */
+    void purgeInBatches(Connection conn) throws SQLException {
+        conn.setAutoCommit(false);
+        try (Statement st = conn.createStatement()) {
+            st.execute("SET LOCAL lock_timeout = '5s'");
+            st.execute("SELECT pg_advisory_xact_lock(12)"); // expect: LW112
+            st.executeUpdate("DELETE FROM sessions WHERE expires_at < now() AND id % 2 = 0");
+            conn.commit();
+            st.executeUpdate("DELETE FROM sessions WHERE expires_at < now()");
+            conn.commit();
+        }
+    }
+
     private boolean tryImport(long key) {
         return true;
     }

@@ -85,6 +85,40 @@ public class GoodPinnedConnections {
         }
     }
 
+    private volatile boolean running = true;
+
+    /** A leader that locks once and then only works while it holds the lock; it never locks twice. */
+    void lead(Connection conn, long key) throws SQLException, InterruptedException {
+        boolean leader = false;
+        try {
+            while (running) {
+                if (!leader) {
+                    try (PreparedStatement ps = conn.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+                        ps.setLong(1, key);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            leader = rs.next() && rs.getBoolean(1);
+                        }
+                    }
+                }
+                if (leader) {
+                    work();
+                }
+                Thread.sleep(1000);
+            }
+        } finally {
+            if (leader) {
+                try (PreparedStatement ps = conn.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+                    ps.setLong(1, key);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next() || !rs.getBoolean(1)) {
+                            throw new IllegalStateException("leader lock " + key + " was not held");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private void work() {
     }
 }

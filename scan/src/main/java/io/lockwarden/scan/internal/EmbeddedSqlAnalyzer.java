@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -32,6 +33,10 @@ public final class EmbeddedSqlAnalyzer {
             "release", "unlock", "Unlock", "Release", "Dispose", "DisposeAsync", "drop");
     private static final Set<String> TICKERS = Set.of("ticker", "Ticker", "Tick", "NewTicker", "setInterval",
             "scheduleAtFixedRate", "scheduleWithFixedDelay", "fixedRateTimer", "every", "interval");
+    private static final Pattern ENDS_TX = Pattern.compile("(?is)\\s*(commit|rollback|end)\\s*;?\\s*");
+    private static final Pattern STATEMENT = Pattern.compile(
+            "(?is)\\s*(select|insert|update|delete|with|merge|create|alter|drop|truncate|copy|call|refresh)\\b");
+    private static final Pattern INVOKERS = Pattern.compile("(?i).*(function|call|routine|invoke|exec|lock|query|select|fn).*");
     private static final Pattern CONCURRENT_DDL = Pattern.compile(
             "(?is)\\b(create\\s+(unique\\s+)?index\\s+concurrently|drop\\s+index\\s+concurrently|reindex\\b.*\\bconcurrently)");
 
@@ -85,8 +90,9 @@ public final class EmbeddedSqlAnalyzer {
                 continue; // a docstring or bare string statement: documentation, not a query
             }
             List<String> callArgs = argsAfter(i);
-            LockFunction bare = LockFunction.bySqlName(tok.text().strip().replaceFirst("(?i)^pg_catalog\\.", ""));
-            if (bare != null && i > 0 && (t.get(i - 1).is("(") || t.get(i - 1).is(","))) {
+            LockFunction bare = LockFunction.byBareName(tok.text());
+            if (bare != null && i > 1 && t.get(i - 1).is("(") && t.get(i + 1 < t.size() ? i + 1 : i).is(",")
+                    && INVOKERS.matcher(t.get(i - 2).text()).matches()) {
                 // the function's name passed to a helper: fn('pg_advisory_lock', key)
                 sites.add(site(i, new SqlLockCall(bare, List.of("?"), 0), "", callArgs));
                 continue;
@@ -220,8 +226,8 @@ public final class EmbeddedSqlAnalyzer {
             if (fn.isXactLock()) {
                 workElsewhere(s, offset, shown);
             }
-            if (concurrentDdl && (fn.isXactLock() || fn.isSessionLock() && fn.isBlocking() && inTx
-                    && concurrentDdlIn(s.function()))) {
+            if (concurrentDdl && (fn.isXactLock() || fn.isSessionLock() && fn.isBlocking() && inTx)
+                    && concurrentDdlIn(s.function())) {
                 out.report(Rule.XACT_LOCK_WITH_CONCURRENT_INDEX, offset, shown + (fn.isXactLock()
                         ? " holds a transaction open" : " waits inside a transaction")
                         + " in code that runs CREATE INDEX CONCURRENTLY, which waits for that transaction: a "
@@ -323,6 +329,19 @@ public final class EmbeddedSqlAnalyzer {
         return -1;
     }
 
+    /** Python/Ruby: the {@code with ...transaction():} / {@code transaction do} line around {@code token}, or -1. */
+    private int txLine(int token) {
+        Token site = t.get(token);
+        for (int j = token - 1; j >= 0; j--) {
+            Token tok = t.get(j);
+            if (tok.lineStart() && tok.indent() < site.indent() && lineHasTxWord(j)
+                    && (tok.is("with") || tok.is("async") || lineHasWord(j, "do"))) {
+                return j;
+            }
+        }
+        return -1;
+    }
+
     /** Elixir: inside {@code Repo.checkout(fn -> ...)} or {@code Repo.transaction(fn -> ...)}. */
     private boolean pinnedByBlock(int token) {
         int depth = 0;
@@ -405,7 +424,7 @@ public final class EmbeddedSqlAnalyzer {
                 return;
             }
         }
-        int txWord = txBlock(s.token());
+        int txWord = lang == Language.PYTHON || lang == Language.RUBY ? txLine(s.token()) : txBlock(s.token());
         if (inTx && txWord >= 0 && txWord < release.start() && !rollsBackBefore(release, s.token())) {
             out.report(Rule.UNLOCK_CANNOT_RUN, offset, shown + " runs in the " + releaseIdiom() + " of a transaction: "
                     + "after an error the transaction is aborted and the unlock fails (\"current transaction is "
@@ -506,11 +525,48 @@ public final class EmbeddedSqlAnalyzer {
             }
         }
         boolean retryUntilAcquired = !s.call().function().isBlocking() && exits && !ticker;
-        if (!releasedInLoop && !retryUntilAcquired) {
+        if (!releasedInLoop && !retryUntilAcquired && !tracksHeldState(s.token(), loop)) {
             out.report(Rule.REENTRANT_SESSION_LOCK, offset, shown + " is taken on every " + (ticker ? "tick" : "pass")
                     + " of this loop without an unlock in the same pass: session locks are counted, so a session "
                     + "that already holds it stacks another hold and one unlock never frees it.");
         }
+    }
+
+    /** {@code if !leader { ...Scan(&leader) }}: the session locks again only when it knows it does not hold it. */
+    private boolean tracksHeldState(int site, TokenStructure.Region loop) {
+        Token at = t.get(site);
+        for (int j = site - 1; j > loop.start(); j--) {
+            Token x = t.get(j);
+            boolean header = x.lineStart() && (x.is("if") || x.is("unless")) && x.line() < at.line()
+                    && (lang == Language.PYTHON || lang == Language.RUBY ? x.indent() < at.indent() : encloses(j, site));
+            if (!header) {
+                continue;
+            }
+            Set<String> names = new HashSet<>();
+            for (int k = j + 1; k < t.size() && t.get(k).line() == x.line(); k++) {
+                if (t.get(k).kind() == Token.Kind.WORD && !t.get(k).is("not") && !t.get(k).is("nil")) {
+                    names.add(t.get(k).text());
+                }
+            }
+            for (int k = site; k <= loop.end() && k + 1 < t.size(); k++) {
+                Token y = t.get(k);
+                if (y.kind() == Token.Kind.WORD && names.contains(y.text()) && (k > 0 && t.get(k - 1).is("&")
+                        || t.get(k + 1).is("=") && !(k + 2 < t.size() && t.get(k + 2).is("=")))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The block opened on the line of {@code header} contains {@code token}. */
+    private boolean encloses(int header, int token) {
+        for (int k = header; k < token && t.get(k).line() == t.get(header).line(); k++) {
+            if (t.get(k).is("{")) {
+                return structure.matching(k) > token;
+            }
+        }
+        return false;
     }
 
     private boolean releases(Token x) {
@@ -530,22 +586,28 @@ public final class EmbeddedSqlAnalyzer {
         return false;
     }
 
-    /** An xact lock on a transaction while the function's other SQL goes through a pool: unprotected work. */
+    /**
+     * An xact lock whose transaction is committed (or rolled back) while the function goes on running SQL:
+     * {@code tx.Commit()} or {@code COMMIT} on the lock's handle, then more statements on any handle.
+     */
     private void workElsewhere(Site s, int offset, String shown) {
-        if (s.kind() != ReceiverKinds.Kind.TRANSACTION && s.kind() != ReceiverKinds.Kind.CONNECTION) {
-            return;
-        }
         TokenStructure.Region f = structure.function(s.function());
+        int commit = -1;
         for (int j = s.token() + 1; j <= f.end() && j < t.size(); j++) {
-            if (t.get(j).kind() != Token.Kind.STRING || t.get(j).text().isBlank()) {
-                continue;
-            }
-            int callee = shape.callee(j);
-            String handle = shape.handle(callee);
-            if (handle != null && !handle.equals(s.handle()) && receivers.of(handle, j) == ReceiverKinds.Kind.POOL) {
-                out.report(Rule.XACT_LOCK_ENDS_EARLY, offset, shown + " is held by the transaction on " + s.handle()
-                        + ", but later statements of this function run on " + handle + ", a pool: that work is "
-                        + "not protected by the lock.");
+            Token x = t.get(j);
+            if (commit < 0) {
+                boolean call = x.kind() == Token.Kind.WORD && (x.is("Commit") || x.is("commit") || x.is("Rollback")
+                        || x.is("rollback")) && j >= 2 && t.get(j - 1).is(".") && t.get(j - 2).text().equals(s.handle())
+                        && j + 1 < t.size() && t.get(j + 1).is("(");
+                boolean sql = x.kind() == Token.Kind.STRING && ENDS_TX.matcher(x.text()).matches()
+                        && Objects.equals(shape.handle(shape.callee(j)), s.handle());
+                if (call || sql) {
+                    commit = j;
+                }
+            } else if (x.kind() == Token.Kind.STRING && STATEMENT.matcher(x.text()).lookingAt() && shape.callee(j) >= 0) {
+                out.report(Rule.XACT_LOCK_ENDS_EARLY, offset, shown + " ends at the commit on line "
+                        + t.get(commit).line() + ", but this function runs more SQL after it (line " + x.line()
+                        + "): that work is not protected by the lock.");
                 return;
             }
         }
@@ -555,7 +617,9 @@ public final class EmbeddedSqlAnalyzer {
 
     private boolean guarded(Site s) {
         for (TokenStructure.Region r : structure.releases()) {
-            if (r.start() > s.token() && structure.functionOf(r.start()) == s.function() && regionReleases(r.start(), r.end())) {
+            // a Go defer runs when the function returns, so one registered before the lock releases it too
+            boolean after = r.start() > s.token() || lang == Language.GO && !r.contains(s.token());
+            if (after && structure.functionOf(r.start()) == s.function() && regionReleases(r.start(), r.end())) {
                 return true;
             }
         }

@@ -7,46 +7,26 @@ import com.github.javaparser.Position;
 import com.github.javaparser.Problem;
 import com.github.javaparser.ast.CompilationUnit;
 import com.github.javaparser.ast.DataKey;
-import com.github.javaparser.ast.ImportDeclaration;
 import com.github.javaparser.ast.Node;
 import com.github.javaparser.ast.NodeList;
 import com.github.javaparser.ast.body.BodyDeclaration;
 import com.github.javaparser.ast.body.CallableDeclaration;
 import com.github.javaparser.ast.body.ClassOrInterfaceDeclaration;
-import com.github.javaparser.ast.body.ConstructorDeclaration;
 import com.github.javaparser.ast.body.FieldDeclaration;
 import com.github.javaparser.ast.body.InitializerDeclaration;
 import com.github.javaparser.ast.body.MethodDeclaration;
-import com.github.javaparser.ast.body.Parameter;
 import com.github.javaparser.ast.body.TypeDeclaration;
 import com.github.javaparser.ast.body.VariableDeclarator;
 import com.github.javaparser.ast.expr.AnnotationExpr;
-import com.github.javaparser.ast.expr.ArrayCreationExpr;
-import com.github.javaparser.ast.expr.AssignExpr;
-import com.github.javaparser.ast.expr.BinaryExpr;
-import com.github.javaparser.ast.expr.CastExpr;
-import com.github.javaparser.ast.expr.ClassExpr;
-import com.github.javaparser.ast.expr.EnclosedExpr;
 import com.github.javaparser.ast.expr.Expression;
 import com.github.javaparser.ast.expr.FieldAccessExpr;
-import com.github.javaparser.ast.expr.IntegerLiteralExpr;
 import com.github.javaparser.ast.expr.LambdaExpr;
-import com.github.javaparser.ast.expr.LongLiteralExpr;
 import com.github.javaparser.ast.expr.MethodCallExpr;
 import com.github.javaparser.ast.expr.MethodReferenceExpr;
 import com.github.javaparser.ast.expr.NameExpr;
 import com.github.javaparser.ast.expr.ObjectCreationExpr;
 import com.github.javaparser.ast.expr.StringLiteralExpr;
 import com.github.javaparser.ast.expr.TextBlockLiteralExpr;
-import com.github.javaparser.ast.expr.UnaryExpr;
-import com.github.javaparser.ast.expr.VariableDeclarationExpr;
-import com.github.javaparser.ast.stmt.BlockStmt;
-import com.github.javaparser.ast.stmt.ExpressionStmt;
-import com.github.javaparser.ast.stmt.IfStmt;
-import com.github.javaparser.ast.stmt.ReturnStmt;
-import com.github.javaparser.ast.stmt.Statement;
-import com.github.javaparser.ast.stmt.ThrowStmt;
-import com.github.javaparser.ast.stmt.TryStmt;
 import io.lockwarden.scan.Rule;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -56,7 +36,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -74,6 +53,7 @@ public final class JavaAnalyzer {
                     .setLanguageLevel(ParserConfiguration.LanguageLevel.BLEEDING_EDGE)
                     .setAttributeComments(false)));
 
+    private static final Pattern INVOKERS = Pattern.compile("(?i).*(function|call|routine|invoke|exec|lock|query|select).*");
     private static final Set<String> STRING_BUILDERS = Set.of("format", "formatted", "concat", "join",
             "valueOf", "append", "replace", "replaceAll", "strip", "trim", "toLowerCase", "toUpperCase",
             "equals", "contains", "startsWith", "println", "debug", "info", "trace", "warn", "error");
@@ -241,7 +221,10 @@ public final class JavaAnalyzer {
                     continue;
                 }
                 Node scope = JavaSqlEvaluator.scopeOf(mc);
-                LockFunction named = LockFunction.bySqlName(sql.strip().replaceFirst("(?i)^pg_catalog\\.", ""));
+                LockFunction named = LockFunction.byBareName(sql);
+                if (named != null && !invokesByName(mc, arg)) {
+                    continue; // a name in a set, a map or a message: not a call
+                }
                 if (named != null) { // the function's name passed to a helper: DSL.function("pg_advisory_lock", ...)
                     byScope.computeIfAbsent(scope, k -> new ArrayList<>()).add(new JavaLockSite(mc, arg,
                             new SqlLockCall(named, List.of("?"), 0), sql, scope, java.util.Collections.singletonList(null)));
@@ -272,6 +255,12 @@ public final class JavaAnalyzer {
             analyzeScope(sites, releases, idioms);
         }
         new JavaHandleCheck(ev, receivers, out).run();
+    }
+
+    /** {@code DSL.function("pg_advisory_lock", Boolean.class, key)}, {@code callFunction(name, key)}. */
+    private static boolean invokesByName(MethodCallExpr mc, Expression arg) {
+        return mc.getArguments().size() >= 2 && mc.getArgument(0) == arg
+                && INVOKERS.matcher(mc.getNameAsString()).matches();
     }
 
     private void analyzeScope(List<JavaLockSite> sites, JavaReleases releases, JavaIdiomChecks idioms) {

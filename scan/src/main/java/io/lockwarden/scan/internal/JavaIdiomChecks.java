@@ -38,6 +38,8 @@ final class JavaIdiomChecks {
             "NamedParameterJdbcTemplate", "NamedParameterJdbcOperations", "JdbcClient", "DSLContext");
     private static final Set<String> SCHEDULERS = Set.of("scheduleAtFixedRate", "scheduleWithFixedDelay");
     private static final Set<String> STATEMENT_FACTORIES = Set.of("prepareStatement", "createStatement", "prepareCall");
+    private static final Pattern STATEMENT = Pattern.compile(
+            "(?is)\\s*(select|insert|update|delete|with|merge|create|alter|drop|truncate|copy|call|refresh)\\b");
     private static final Pattern CONCURRENT_DDL = Pattern.compile(
             "(?is)\\b(create\\s+(unique\\s+)?index\\s+concurrently|drop\\s+index\\s+concurrently|reindex\\b.*\\bconcurrently)");
 
@@ -83,9 +85,11 @@ final class JavaIdiomChecks {
         if (fn.isUnlock()) {
             unlockCannotRun(s, tx, offset, call);
         }
-        boolean ddlNearby = concurrentDdl && (fn.isXactLock() ? runsConcurrentDdl(s.carrier().findAncestor(
-                com.github.javaparser.ast.body.TypeDeclaration.class).map(n -> (Node) n).orElse(s.scope()))
-                : fn.isSessionLock() && fn.isBlocking() && tx == JavaAnalyzer.Tx.TX && runsConcurrentDdl(s.scope()));
+        if (fn.isXactLock()) {
+            endsEarly(s, offset, call);
+        }
+        boolean ddlNearby = concurrentDdl && (fn.isXactLock() || fn.isSessionLock() && fn.isBlocking()
+                && tx == JavaAnalyzer.Tx.TX) && runsConcurrentDdl(s.scope());
         if (ddlNearby) {
             out.report(Rule.XACT_LOCK_WITH_CONCURRENT_INDEX, offset, call + (fn.isXactLock()
                     ? " holds a transaction open" : " waits inside a transaction")
@@ -94,7 +98,7 @@ final class JavaIdiomChecks {
         }
     }
 
-    /** A transaction-level lock anywhere in the class, a blocking wait in a transaction in the same method. */
+    /** The method (or initializer) runs CREATE INDEX CONCURRENTLY or a similar statement. */
     private static boolean runsConcurrentDdl(Node n) {
         return n.findAll(StringLiteralExpr.class).stream().anyMatch(x -> CONCURRENT_DDL.matcher(x.getValue()).find())
                 || n.findAll(TextBlockLiteralExpr.class).stream().anyMatch(x -> CONCURRENT_DDL.matcher(x.getValue()).find());
@@ -247,7 +251,7 @@ final class JavaIdiomChecks {
             loop = m;
             scheduled = true;
         }
-        if (loop == null || releases.releasesIn(loop)) {
+        if (loop == null || releases.releasesIn(loop) || tracksHeldState(s.carrier(), loop)) {
             return;
         }
         boolean exits = !loop.findAll(BreakStmt.class).isEmpty() || !loop.findAll(ReturnStmt.class).isEmpty()
@@ -258,6 +262,56 @@ final class JavaIdiomChecks {
         out.report(Rule.REENTRANT_SESSION_LOCK, offset, call + " is taken on every " + (scheduled ? "scheduled run"
                 : "pass of this loop") + " without an unlock in the same run: session locks are counted, so a "
                 + "session that already holds it stacks another hold and one unlock never frees it.");
+    }
+
+    /** {@code if (!leader) { leader = tryLock(); }}: the session only locks again when it knows it does not hold it. */
+    private static boolean tracksHeldState(Node site, Node loop) {
+        for (Node n = site.getParentNode().orElse(null); n != null && n != loop; n = n.getParentNode().orElse(null)) {
+            if (n instanceof com.github.javaparser.ast.stmt.IfStmt ifs && site.isDescendantOf(ifs.getThenStmt())) {
+                Set<String> names = new java.util.HashSet<>();
+                ifs.getCondition().findAll(NameExpr.class).forEach(x -> names.add(x.getNameAsString()));
+                boolean assigned = ifs.getThenStmt().findAll(com.github.javaparser.ast.expr.AssignExpr.class).stream()
+                        .anyMatch(a -> a.getTarget() instanceof NameExpr t && names.contains(t.getNameAsString())
+                                || a.getTarget() instanceof com.github.javaparser.ast.expr.FieldAccessExpr f
+                                && names.contains(f.getNameAsString()));
+                if (assigned) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- LW112
+
+    /** {@code xact lock; ...; conn.commit(); st.executeUpdate(...)}: the statements after the commit run unprotected. */
+    private void endsEarly(JavaLockSite s, int offset, String call) {
+        com.github.javaparser.Position at = s.carrier().getEnd().orElse(null);
+        if (at == null) {
+            return;
+        }
+        MethodCallExpr commit = null;
+        for (MethodCallExpr mc : s.scope().findAll(MethodCallExpr.class)) {
+            if (!mc.getBegin().map(b -> b.isAfter(at)).orElse(false)) {
+                continue;
+            }
+            if (commit == null) {
+                String n = mc.getNameAsString();
+                if ((n.equals("commit") || n.equals("rollback")) && mc.getArguments().isEmpty()) {
+                    commit = mc;
+                }
+                continue;
+            }
+            for (Expression a : mc.getArguments()) {
+                String sql = ev.eval(a, 0);
+                if (sql != null && STATEMENT.matcher(sql).lookingAt()) {
+                    out.report(Rule.XACT_LOCK_ENDS_EARLY, offset, call + " ends at the " + commit.getNameAsString()
+                            + "() on line " + commit.getBegin().map(p -> p.line).orElse(0) + ", but the method runs "
+                            + "more SQL after it: that work is not protected by the lock.");
+                    return;
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- LW113

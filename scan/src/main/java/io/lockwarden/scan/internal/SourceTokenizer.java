@@ -4,10 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Splits Python, Ruby, Go, JavaScript/TypeScript and Kotlin sources into string literals, words and
- * punctuation, dropping comments. Understands each language's comment and string syntax: Python
- * triple quotes and prefixes, Ruby heredocs and {@code %q()}, Go raw strings, JS template literals,
- * Kotlin raw strings and nested block comments. Not a full lexer: regular expression literals and
+ * Splits Python, Ruby, Go, JavaScript/TypeScript, Kotlin, C#, PHP, Rust and Elixir sources into string
+ * literals, words and punctuation, dropping comments. Understands each language's comment and string
+ * syntax: Python triple quotes and prefixes, Ruby heredocs and {@code %q()}, Go raw strings, JS template
+ * literals, Kotlin raw strings and nested block comments, C# verbatim/interpolated/raw strings, PHP
+ * heredocs/nowdocs and {@code #}/{@code //} comments, Rust raw strings, lifetimes and nested comments,
+ * Elixir heredocs and {@code ~s} sigils. Not a full lexer: regular expression literals and
  * string interpolation are kept inside the surrounding token. Stateless and thread safe.
  */
 public final class SourceTokenizer {
