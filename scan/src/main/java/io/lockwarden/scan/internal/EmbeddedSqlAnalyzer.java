@@ -34,11 +34,7 @@ public final class EmbeddedSqlAnalyzer {
     private static final Set<String> TICKERS = Set.of("ticker", "Ticker", "Tick", "NewTicker", "setInterval",
             "scheduleAtFixedRate", "scheduleWithFixedDelay", "fixedRateTimer", "every", "interval");
     private static final Pattern ENDS_TX = Pattern.compile("(?is)\\s*(commit|rollback|end)\\s*;?\\s*");
-    private static final Pattern STATEMENT = Pattern.compile(
-            "(?is)\\s*(select|insert|update|delete|with|merge|create|alter|drop|truncate|copy|call|refresh)\\b");
     private static final Pattern INVOKERS = Pattern.compile("(?i).*(function|call|routine|invoke|exec|lock|query|select|fn).*");
-    private static final Pattern CONCURRENT_DDL = Pattern.compile(
-            "(?is)\\b(create\\s+(unique\\s+)?index\\s+concurrently|drop\\s+index\\s+concurrently|reindex\\b.*\\bconcurrently)");
 
     private final List<Token> t;
     private final FileAnalysis out;
@@ -63,7 +59,7 @@ public final class EmbeddedSqlAnalyzer {
         this.shape = new CallShape(tokens, lang, structure);
         this.receivers = new ReceiverKinds(tokens, structure);
         this.concurrentDdl = tokens.stream().anyMatch(x -> x.kind() == Token.Kind.STRING
-                && SqlText.indexOfIgnoreCase(x.text(), "concurrently", 0) >= 0 && CONCURRENT_DDL.matcher(x.text()).find());
+                && SqlText.runsConcurrentDdl(x.text()));
     }
 
     /** Runs the rules on one file. */
@@ -277,7 +273,7 @@ public final class EmbeddedSqlAnalyzer {
     private boolean concurrentDdlIn(int function) {
         TokenStructure.Region f = structure.function(function);
         for (int j = f.start(); j <= f.end() && j < t.size(); j++) {
-            if (t.get(j).kind() == Token.Kind.STRING && CONCURRENT_DDL.matcher(t.get(j).text()).find()) {
+            if (t.get(j).kind() == Token.Kind.STRING && SqlText.runsConcurrentDdl(t.get(j).text())) {
                 return true;
             }
         }
@@ -604,7 +600,7 @@ public final class EmbeddedSqlAnalyzer {
                 if (call || sql) {
                     commit = j;
                 }
-            } else if (x.kind() == Token.Kind.STRING && STATEMENT.matcher(x.text()).lookingAt() && shape.callee(j) >= 0) {
+            } else if (x.kind() == Token.Kind.STRING && SqlText.isStatement(x.text()) && shape.callee(j) >= 0) {
                 out.report(Rule.XACT_LOCK_ENDS_EARLY, offset, shown + " ends at the commit on line "
                         + t.get(commit).line() + ", but this function runs more SQL after it (line " + x.line()
                         + "): that work is not protected by the lock.");

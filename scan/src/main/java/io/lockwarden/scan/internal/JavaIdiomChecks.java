@@ -24,7 +24,6 @@ import com.github.javaparser.ast.stmt.WhileStmt;
 import io.lockwarden.scan.Rule;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The Java checks for what real projects got wrong (LW109 to LW114): locks and unlocks sent through a
@@ -38,10 +37,6 @@ final class JavaIdiomChecks {
             "NamedParameterJdbcTemplate", "NamedParameterJdbcOperations", "JdbcClient", "DSLContext");
     private static final Set<String> SCHEDULERS = Set.of("scheduleAtFixedRate", "scheduleWithFixedDelay");
     private static final Set<String> STATEMENT_FACTORIES = Set.of("prepareStatement", "createStatement", "prepareCall");
-    private static final Pattern STATEMENT = Pattern.compile(
-            "(?is)\\s*(select|insert|update|delete|with|merge|create|alter|drop|truncate|copy|call|refresh)\\b");
-    private static final Pattern CONCURRENT_DDL = Pattern.compile(
-            "(?is)\\b(create\\s+(unique\\s+)?index\\s+concurrently|drop\\s+index\\s+concurrently|reindex\\b.*\\bconcurrently)");
 
     private final JavaSqlEvaluator ev;
     private final JavaReceivers receivers;
@@ -55,9 +50,9 @@ final class JavaIdiomChecks {
         this.releases = releases;
         this.out = out;
         this.concurrentDdl = ev.unit().findAll(StringLiteralExpr.class).stream()
-                .anyMatch(s -> CONCURRENT_DDL.matcher(s.getValue()).find())
+                .anyMatch(s -> SqlText.runsConcurrentDdl(s.getValue()))
                 || ev.unit().findAll(TextBlockLiteralExpr.class).stream()
-                .anyMatch(s -> CONCURRENT_DDL.matcher(s.getValue()).find());
+                .anyMatch(s -> SqlText.runsConcurrentDdl(s.getValue()));
     }
 
     /** True when the file runs CREATE/DROP INDEX CONCURRENTLY or REINDEX CONCURRENTLY. */
@@ -100,8 +95,8 @@ final class JavaIdiomChecks {
 
     /** The method (or initializer) runs CREATE INDEX CONCURRENTLY or a similar statement. */
     private static boolean runsConcurrentDdl(Node n) {
-        return n.findAll(StringLiteralExpr.class).stream().anyMatch(x -> CONCURRENT_DDL.matcher(x.getValue()).find())
-                || n.findAll(TextBlockLiteralExpr.class).stream().anyMatch(x -> CONCURRENT_DDL.matcher(x.getValue()).find());
+        return n.findAll(StringLiteralExpr.class).stream().anyMatch(x -> SqlText.runsConcurrentDdl(x.getValue()))
+                || n.findAll(TextBlockLiteralExpr.class).stream().anyMatch(x -> SqlText.runsConcurrentDdl(x.getValue()));
     }
 
     // ---------------------------------------------------------------- LW109
@@ -120,16 +115,12 @@ final class JavaIdiomChecks {
     }
 
     private String pooledRoot(MethodCallExpr mc) {
-        Expression root = JavaReceivers.chainRoot(mc);
-        String name = root == null ? null : JavaReceivers.scopeName(root);
-        if (name == null) {
-            return null;
-        }
-        String type = receivers.typeOf(name, root);
+        String name = JavaReceivers.handleOf(mc);
+        String type = name == null ? null : receivers.typeOf(name, mc);
         if (type == null || !POOLED_APIS.contains(type)) {
             return null;
         }
-        for (VariableDeclarator v : ev.declarators(JavaSqlEvaluator.scopeOf(root))) {
+        for (VariableDeclarator v : ev.declarators(JavaSqlEvaluator.scopeOf(mc))) {
             if (v.getNameAsString().equals(name) && v.getInitializer().map(i -> i.toString()
                     .contains("SingleConnectionDataSource")).orElse(false)) {
                 return null; // a template over one pinned connection
@@ -160,17 +151,13 @@ final class JavaIdiomChecks {
 
     /** The Connection variable a JDBC call goes through: conn.prepareStatement(..), or ps declared from it. */
     private String connectionOf(MethodCallExpr carrier) {
-        Expression root = JavaReceivers.chainRoot(carrier);
-        String name = root == null ? null : JavaReceivers.scopeName(root);
-        if (name == null) {
-            return null;
-        }
-        String type = receivers.typeOf(name, root);
+        String name = JavaReceivers.handleOf(carrier);
+        String type = name == null ? null : receivers.typeOf(name, carrier);
         if ("Connection".equals(type)) {
             return name;
         }
         if (type != null && type.endsWith("Statement")) {
-            for (VariableDeclarator v : ev.declarators(JavaSqlEvaluator.scopeOf(root))) {
+            for (VariableDeclarator v : ev.declarators(JavaSqlEvaluator.scopeOf(carrier))) {
                 if (v.getNameAsString().equals(name) && v.getInitializer().orElse(null) instanceof MethodCallExpr init
                         && STATEMENT_FACTORIES.contains(init.getNameAsString()) && init.getScope().isPresent()) {
                     String c = JavaReceivers.scopeName(init.getScope().get());
@@ -185,8 +172,7 @@ final class JavaIdiomChecks {
     boolean returnsConnection(JavaLockSite s) {
         String conn = connectionOf(s.carrier());
         if (conn == null) {
-            Expression root = JavaReceivers.chainRoot(s.carrier());
-            conn = root == null ? null : JavaReceivers.scopeName(root);
+            conn = JavaReceivers.handleOf(s.carrier());
         }
         if (conn == null || !(s.scope() instanceof MethodDeclaration m)) {
             return false;
@@ -304,7 +290,7 @@ final class JavaIdiomChecks {
             }
             for (Expression a : mc.getArguments()) {
                 String sql = ev.eval(a, 0);
-                if (sql != null && STATEMENT.matcher(sql).lookingAt()) {
+                if (sql != null && SqlText.isStatement(sql)) {
                     out.report(Rule.XACT_LOCK_ENDS_EARLY, offset, call + " ends at the " + commit.getNameAsString()
                             + "() on line " + commit.getBegin().map(p -> p.line).orElse(0) + ", but the method runs "
                             + "more SQL after it: that work is not protected by the lock.");

@@ -64,6 +64,12 @@ final class JavaReceivers {
         return MANAGED_NAMES.matcher(name).matches();
     }
 
+    /** The variable or {@code this.field} a call chain starts from ({@code jdbc} in {@code jdbc.query(...).list()}), or null. */
+    static String handleOf(MethodCallExpr mc) {
+        Expression root = chainRoot(mc);
+        return root == null ? null : scopeName(root);
+    }
+
     static Expression chainRoot(MethodCallExpr mc) {
         Expression e = mc;
         while (e instanceof MethodCallExpr m && m.getScope().isPresent()) {
