@@ -300,7 +300,8 @@ public final class JavaAnalyzer {
                         : "use " + fn.sqlName().replace("advisory_", "advisory_xact_")
                         + " when all the work runs in this transaction."));
             }
-            idioms.check(s, tx == Tx.UNKNOWN && fn.isUnlock() ? txState(s) : tx, offset, call, sites);
+            Tx known = tx;
+            idioms.check(s, () -> known == Tx.UNKNOWN && fn.isUnlock() ? txState(s) : known, offset, call, sites);
             if (fn.isXactLock() && tx == Tx.NO_TX) {
                 out.report(Rule.XACT_LOCK_IN_AUTOCOMMIT, offset, call + " runs in autocommit here: the lock "
                         + "ends with this statement and protects nothing.");

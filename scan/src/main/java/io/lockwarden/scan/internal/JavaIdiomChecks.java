@@ -24,6 +24,7 @@ import com.github.javaparser.ast.stmt.WhileStmt;
 import io.lockwarden.scan.Rule;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The Java checks for what real projects got wrong (LW109 to LW114): locks and unlocks sent through a
@@ -42,29 +43,32 @@ final class JavaIdiomChecks {
     private final JavaReceivers receivers;
     private final JavaReleases releases;
     private final FileAnalysis out;
-    private final boolean concurrentDdl;
+    private Boolean concurrentDdl; // found on first use: most files never need it
 
     JavaIdiomChecks(JavaSqlEvaluator ev, JavaReceivers receivers, JavaReleases releases, FileAnalysis out) {
         this.ev = ev;
         this.receivers = receivers;
         this.releases = releases;
         this.out = out;
-        this.concurrentDdl = ev.unit().findAll(StringLiteralExpr.class).stream()
-                .anyMatch(s -> SqlText.runsConcurrentDdl(s.getValue()))
-                || ev.unit().findAll(TextBlockLiteralExpr.class).stream()
-                .anyMatch(s -> SqlText.runsConcurrentDdl(s.getValue()));
     }
 
     /** True when the file runs CREATE/DROP INDEX CONCURRENTLY or REINDEX CONCURRENTLY. */
     boolean concurrentDdl() {
+        if (concurrentDdl == null) {
+            concurrentDdl = SqlText.indexOfIgnoreCase(ev.text(), "concurrently", 0) >= 0
+                    && runsConcurrentDdl(ev.unit());
+        }
         return concurrentDdl;
     }
 
-    /** Runs LW109 to LW114 on one site whose transaction context is {@code tx}. */
-    void check(JavaLockSite s, JavaAnalyzer.Tx tx, int offset, String call, List<JavaLockSite> sites) {
+    /**
+     * Runs LW109 to LW114 on one site; {@code txOf} gives its transaction context, asked only when a check
+     * needs it (it reads the whole method).
+     */
+    void check(JavaLockSite s, Supplier<JavaAnalyzer.Tx> txOf, int offset, String call, List<JavaLockSite> sites) {
         LockFunction fn = s.fn();
-        String pooled = pooledHandle(s);
-        if ((fn.isSessionLock() || fn.isUnlock()) && tx != JavaAnalyzer.Tx.TX && pooled != null) {
+        String pooled = fn.isSessionLock() || fn.isUnlock() ? pooledHandle(s) : null;
+        if (pooled != null && txOf.get() != JavaAnalyzer.Tx.TX) {
             out.report(Rule.LOCK_THROUGH_POOL, offset, call + " goes through " + pooled + ", which borrows a pooled "
                     + "connection per call outside a transaction: the unlock may run on another session, return "
                     + "false and leave the lock on a pooled connection. Pin one Connection (or ConnectionCallback).");
@@ -78,13 +82,13 @@ final class JavaIdiomChecks {
             reentrant(s, offset, call);
         }
         if (fn.isUnlock()) {
-            unlockCannotRun(s, tx, offset, call);
+            unlockCannotRun(s, txOf, offset, call);
         }
         if (fn.isXactLock()) {
             endsEarly(s, offset, call);
         }
-        boolean ddlNearby = concurrentDdl && (fn.isXactLock() || fn.isSessionLock() && fn.isBlocking()
-                && tx == JavaAnalyzer.Tx.TX) && runsConcurrentDdl(s.scope());
+        boolean ddlNearby = (fn.isXactLock() || fn.isSessionLock() && fn.isBlocking()) && concurrentDdl()
+                && runsConcurrentDdl(s.scope()) && (fn.isXactLock() || txOf.get() == JavaAnalyzer.Tx.TX);
         if (ddlNearby) {
             out.report(Rule.XACT_LOCK_WITH_CONCURRENT_INDEX, offset, call + (fn.isXactLock()
                     ? " holds a transaction open" : " waits inside a transaction")
@@ -302,7 +306,7 @@ final class JavaIdiomChecks {
 
     // ---------------------------------------------------------------- LW113
 
-    private void unlockCannotRun(JavaLockSite s, JavaAnalyzer.Tx tx, int offset, String call) {
+    private void unlockCannotRun(JavaLockSite s, Supplier<JavaAnalyzer.Tx> txOf, int offset, String call) {
         Node child = s.carrier();
         for (Node p = child.getParentNode().orElse(null); p != null && child != s.scope();
              child = p, p = p.getParentNode().orElse(null)) {
@@ -314,7 +318,7 @@ final class JavaIdiomChecks {
                 return;
             }
             if (p instanceof TryStmt t && t.getFinallyBlock().map(f -> f == childBlock(t, s.carrier())).orElse(false)
-                    && tx == JavaAnalyzer.Tx.TX && !rollsBackFirst(t.getFinallyBlock().get(), s.carrier())) {
+                    && !rollsBackFirst(t.getFinallyBlock().get(), s.carrier()) && txOf.get() == JavaAnalyzer.Tx.TX) {
                 out.report(Rule.UNLOCK_CANNOT_RUN, offset, call + " runs in finally inside a transaction: after an "
                         + "error the transaction is aborted and the unlock fails (\"current transaction is aborted\"). "
                         + "Roll back first, then unlock, or use the _xact_ variant.");

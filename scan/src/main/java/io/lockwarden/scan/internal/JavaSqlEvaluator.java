@@ -42,6 +42,11 @@ final class JavaSqlEvaluator {
         return cu;
     }
 
+    /** The file's text ("" when evaluating without a file, for constants). */
+    String text() {
+        return file == null ? "" : file.text();
+    }
+
     /** The string value of an expression, or null when it cannot be known statically. */
     String eval(Expression e, int depth) {
         if (depth > 8 || e == null) {
