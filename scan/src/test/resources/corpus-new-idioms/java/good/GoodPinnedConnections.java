@@ -119,6 +119,26 @@ public class GoodPinnedConnections {
         }
     }
 
+    /** One lock per tenant: each pass locks another key, all released in finally. */
+    void lockEach(Connection conn, long[] tenants) throws SQLException {
+        try (Statement st = conn.createStatement()) {
+            st.execute("SET lock_timeout = '5s'");
+        }
+        try {
+            for (long tenant : tenants) {
+                try (PreparedStatement ps = conn.prepareStatement("SELECT pg_advisory_lock(?)")) {
+                    ps.setLong(1, tenant);
+                    ps.executeQuery();
+                }
+            }
+            work();
+        } finally {
+            try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_advisory_unlock_all()")) {
+                rs.next();
+            }
+        }
+    }
+
     private void work() {
     }
 }

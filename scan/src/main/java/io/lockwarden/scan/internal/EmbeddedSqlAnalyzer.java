@@ -521,7 +521,7 @@ public final class EmbeddedSqlAnalyzer {
             }
         }
         boolean retryUntilAcquired = !s.call().function().isBlocking() && exits && !ticker;
-        if (!releasedInLoop && !retryUntilAcquired && !tracksHeldState(s.token(), loop)) {
+        if (!releasedInLoop && !retryUntilAcquired && !tracksHeldState(s.token(), loop) && !keyPerPass(s, loop)) {
             out.report(Rule.REENTRANT_SESSION_LOCK, offset, shown + " is taken on every " + (ticker ? "tick" : "pass")
                     + " of this loop without an unlock in the same pass: session locks are counted, so a session "
                     + "that already holds it stacks another hold and one unlock never frees it.");
@@ -550,6 +550,23 @@ public final class EmbeddedSqlAnalyzer {
                         || t.get(k + 1).is("=") && !(k + 2 < t.size() && t.get(k + 2).is("=")))) {
                     return true;
                 }
+            }
+        }
+        return false;
+    }
+
+    /** {@code for _, k := range keys { lock(k) }}: a key named in the loop header changes every pass. */
+    private boolean keyPerPass(Site s, TokenStructure.Region loop) {
+        Set<String> vars = new HashSet<>();
+        int line = t.get(loop.start()).line();
+        for (int j = loop.start() + 1; j < t.size() && t.get(j).line() == line && !t.get(j).is("{"); j++) {
+            if (t.get(j).kind() == Token.Kind.WORD) {
+                vars.add(t.get(j).text().toLowerCase(Locale.ROOT));
+            }
+        }
+        for (String k : s.keys()) {
+            if (k != null && vars.stream().anyMatch(v -> k.equals(v) || k.matches(".*\\b" + Pattern.quote(v) + "\\b.*"))) {
+                return true;
             }
         }
         return false;

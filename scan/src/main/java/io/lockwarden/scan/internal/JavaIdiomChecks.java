@@ -25,6 +25,7 @@ import io.lockwarden.scan.Rule;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * The Java checks for what real projects got wrong (LW109 to LW114): locks and unlocks sent through a
@@ -241,7 +242,7 @@ final class JavaIdiomChecks {
             loop = m;
             scheduled = true;
         }
-        if (loop == null || releases.releasesIn(loop) || tracksHeldState(s.carrier(), loop)) {
+        if (loop == null || releases.releasesIn(loop) || tracksHeldState(s.carrier(), loop) || keyPerPass(s, loop)) {
             return;
         }
         boolean exits = !loop.findAll(BreakStmt.class).isEmpty() || !loop.findAll(ReturnStmt.class).isEmpty()
@@ -252,6 +253,26 @@ final class JavaIdiomChecks {
         out.report(Rule.REENTRANT_SESSION_LOCK, offset, call + " is taken on every " + (scheduled ? "scheduled run"
                 : "pass of this loop") + " without an unlock in the same run: session locks are counted, so a "
                 + "session that already holds it stacks another hold and one unlock never frees it.");
+    }
+
+    /** {@code for (long k : keys) lock(k)}: the key changes with the loop variable, so each pass takes another lock. */
+    private static boolean keyPerPass(JavaLockSite s, Node loop) {
+        Set<String> vars = new java.util.HashSet<>();
+        if (loop instanceof ForStmt f) {
+            f.getInitialization().forEach(i -> i.findAll(VariableDeclarator.class).forEach(v -> vars.add(v.getNameAsString())));
+            f.getUpdate().forEach(u -> u.findAll(NameExpr.class).forEach(n -> vars.add(n.getNameAsString())));
+        } else if (loop instanceof ForEachStmt f) {
+            f.getVariable().getVariables().forEach(v -> vars.add(v.getNameAsString()));
+        }
+        for (String k : s.keys()) {
+            for (String v : vars) {
+                if (k != null && Pattern.compile("\\b" + Pattern.quote(v.toLowerCase(java.util.Locale.ROOT)) + "\\b")
+                        .matcher(k).find()) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** {@code if (!leader) { leader = tryLock(); }}: the session only locks again when it knows it does not hold it. */
