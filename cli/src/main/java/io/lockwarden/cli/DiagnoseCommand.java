@@ -1,11 +1,15 @@
 package io.lockwarden.cli;
 
+import io.lockwarden.connect.ConnectionSettings;
+import io.lockwarden.connect.ConsoleException;
 import io.lockwarden.inspect.Diagnosis;
+import io.lockwarden.inspect.InspectionException;
 import io.lockwarden.inspect.Inspector;
 import io.lockwarden.inspect.rules.RuleOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Command;
@@ -18,7 +22,7 @@ import picocli.CommandLine.ParentCommand;
  * PgBouncer's console, and reports findings worst first with the fix to run. Exit 0 when nothing is
  * at warning level or above, 1 with findings, 2 on error.
  */
-@Command(name = "diagnose", mixinStandardHelpOptions = true,
+@Command(name = "diagnose",
         description = {"Show who holds advisory locks, who waits, what is stuck, why, and the safe fix.",
             "Read-only: nothing is locked, unlocked or terminated."},
         exitCodeListHeading = "%nExit codes:%n",
@@ -33,11 +37,14 @@ final class DiagnoseCommand implements Callable<Integer> {
     Main main;
 
     @Mixin
-    ServerOptions server;
+    ConnectionOptions connection;
 
-    @Option(names = "--pgbouncer", paramLabel = "JDBC_URL",
-            description = "PgBouncer admin console, e.g. jdbc:postgresql://bouncer:6432/pgbouncer (user and "
-                    + "password default to the server's); links pooled connections to backends by remote_pid.")
+    @Option(names = "--pgbouncer", paramLabel = "CONNECTION",
+            description = {"PgBouncer admin console, in any form --url takes: postgresql://bouncer:6432/pgbouncer,",
+                "\"host=bouncer port=6432 dbname=pgbouncer\" or jdbc:postgresql://bouncer:6432/pgbouncer",
+                "(database defaults to pgbouncer; user and password to the server's unless given or in",
+                "~/.pgpass). Works on a stock PgBouncer (trust, md5, scram, TLS); links pooled connections",
+                "to backends by remote_pid."})
     String pgbouncer;
 
     @Option(names = "--namespace", paramLabel = "NAME",
@@ -56,15 +63,21 @@ final class DiagnoseCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CliContext ctx = main.context();
-        DatabaseLogin login = new DatabaseLogin(ctx, server.url);
+        DatabaseLogin login = new DatabaseLogin(ctx, connection.server(ctx));
         PGSimpleDataSource ds = login.server();
-        Inspector.Builder builder = Inspector.builder(ds)
-                .options(RuleOptions.defaults().withIdleThreshold(idleThreshold));
-        namespaces.forEach(builder::namespace);
-        if (pgbouncer != null) {
-            builder.pgBouncer(login.pgBouncer(pgbouncer, ds));
+        ConnectionSettings console = pgbouncer == null ? null : login.pgBouncer(pgbouncer);
+        Diagnosis d;
+        try {
+            d = inspector(ds, console).diagnose();
+        } catch (InspectionException e) {
+            // read-only, so asking for the console's password and reading again is harmless
+            Optional<ConnectionSettings> typed = e.getCause() instanceof ConsoleException ce
+                    ? login.consolePassword(console, ce) : Optional.empty();
+            if (typed.isEmpty()) {
+                throw e;
+            }
+            d = inspector(ds, typed.get()).diagnose();
         }
-        Diagnosis d = builder.build().diagnose();
         String target = DatabaseLogin.target(ds) + " as " + ds.getUser();
         if (format == Format.json) {
             ctx.out().println(new JsonReport().render(d, target));
@@ -73,5 +86,15 @@ final class DiagnoseCommand implements Callable<Integer> {
         }
         ctx.out().flush();
         return d.hasProblems() ? 1 : 0;
+    }
+
+    private Inspector inspector(PGSimpleDataSource ds, ConnectionSettings console) {
+        Inspector.Builder builder = Inspector.builder(ds)
+                .options(RuleOptions.defaults().withIdleThreshold(idleThreshold));
+        namespaces.forEach(builder::namespace);
+        if (console != null) {
+            builder.pgBouncer(console);
+        }
+        return builder.build();
     }
 }
