@@ -17,7 +17,7 @@ func Rebuild(ctx context.Context, db *sql.Conn, key int64) error {
 }
 
 func Settle(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, "SELECT pg_try_advisory_lock(99)") // expect: LW101, LW102
+	_, err := tx.ExecContext(ctx, "SELECT pg_try_advisory_lock(99)") // expect: LW101, LW102, LW110
 	return err
 }
 

@@ -13,7 +13,8 @@ export async function rebuild(client, key) {
 
 export async function settle(knex, account) {
   await knex.transaction(async (trx) => {
-    await trx.raw("SELECT pg_try_advisory_xact_lock(?)", [account]);
+    const { rows } = await trx.raw("SELECT pg_try_advisory_xact_lock(?) AS locked", [account]);
+    if (!rows[0].locked) return;
   });
 }
 

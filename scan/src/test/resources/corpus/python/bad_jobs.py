@@ -13,11 +13,11 @@ def settle(conn):
     with conn.transaction():
         with conn.cursor() as cur:
             cur.execute("SET LOCAL lock_timeout = '5s'")
-            cur.execute("SELECT pg_try_advisory_lock(42)")  # expect: LW101, LW102
+            cur.execute("SELECT pg_try_advisory_lock(42)")  # expect: LW101, LW102, LW110
 
 
 def purge(conn):
     # cur.execute("SELECT pg_advisory_lock(1)")  -- commented out, never reported
     with conn.cursor() as cur:
         cur.execute("SET lock_timeout = '1s'")
-        cur.execute("SELECT pg_try_advisory_xact_lock(918273645)")  # expect: LW106
+        cur.execute("SELECT pg_try_advisory_xact_lock(918273645)")  # expect: LW106, LW110

@@ -24,7 +24,8 @@ class AdvisoryLock:
         self.conn, self.key = conn, key
 
     def __enter__(self):
-        self.conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,))
+        if not self.conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()[0]:
+            raise RuntimeError(f"advisory lock {self.key} is held elsewhere")
         return self
 
     def __exit__(self, *exc):

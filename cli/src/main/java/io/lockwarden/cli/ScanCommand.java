@@ -25,7 +25,8 @@ import picocli.CommandLine.ParentCommand;
  * input (one line on stderr). Not thread safe (one instance per invocation).
  */
 @Command(name = "scan",
-        description = {"Find unsafe PostgreSQL advisory lock code (Java, SQL, Python, Ruby, Go, JS/TS, Kotlin) "
+        description = {"Find unsafe PostgreSQL advisory lock code (Java, SQL, Python, Ruby, Go, JS/TS, Kotlin, "
+                + "C#, PHP, Rust, Elixir) "
                 + "and PgBouncer settings before they ship.",
             "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage or unreadable input."},
         mixinStandardHelpOptions = true)

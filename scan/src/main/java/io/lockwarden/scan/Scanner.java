@@ -35,7 +35,7 @@ import java.util.stream.Collectors;
 
 /**
  * Entry point of static analysis: finds unsafe PostgreSQL advisory lock code in source trees (Java via
- * JavaParser; SQL, Python, Ruby, Go, JavaScript/TypeScript, Kotlin via a tokenizer) and risky PgBouncer
+ * JavaParser; SQL, Python, Ruby, Go, JavaScript/TypeScript, Kotlin, C#, PHP, Rust, Elixir via a tokenizer) and risky PgBouncer
  * settings. See {@link Rule} for what is reported.
  *
  * <pre>{@code

@@ -19,6 +19,7 @@ public class SpringSessionLockInTransaction {
         try {
             render(reportId);
         } finally {
+            // expect-next: LW113
             Boolean released = jdbc.queryForObject("SELECT pg_advisory_unlock(?)", Boolean.class, reportId);
             if (!Boolean.TRUE.equals(released)) {
                 throw new IllegalStateException("report lock " + reportId + " was not held");

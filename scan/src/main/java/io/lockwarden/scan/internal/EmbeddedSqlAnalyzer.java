@@ -3,57 +3,80 @@ package io.lockwarden.scan.internal;
 import io.lockwarden.scan.Rule;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * SQL embedded in string literals of Python, Ruby, Go, JavaScript/TypeScript and Kotlin, on top of
- * {@link SourceTokenizer}. Functions are found per language ({@code def}, {@code func}, {@code function},
- * arrow functions and methods, {@code fun}); a session lock is guarded when the same function has a
- * structured release that contains an unlock: {@code finally} (Python, JS/TS, Kotlin), {@code ensure}
- * (Ruby), {@code defer} (Go), or a {@code with}/{@code use} handle whose {@code __exit__}/{@code close}
- * unlocks. One instance per file; not thread safe.
+ * SQL embedded in string literals of Python, Ruby, Go, JavaScript/TypeScript, Kotlin, C#, PHP, Rust and
+ * Elixir, on top of {@link SourceTokenizer} (comments and each language's strings), {@link StringFolding}
+ * (SQL built from pieces), {@link TokenStructure} (functions, release regions, loops), {@link CallShape}
+ * (how the carrying call is used) and {@link ReceiverKinds} (pool or pinned connection). A session lock is
+ * guarded when the same function has a structured release that contains an unlock; lock and unlock must
+ * go through one pinned session. One instance per file; not thread safe.
  */
 public final class EmbeddedSqlAnalyzer {
-    private static final Set<String> JS_CONTROL = Set.of("if", "for", "while", "switch", "catch", "with",
-            "return", "function", "typeof", "await", "super", "constructor");
     private static final Set<String> TX_WORDS = Set.of("transaction", "atomic", "withTransaction",
-            "inTransaction", "transact", "newSuspendedTransaction", "begin_transaction");
+            "inTransaction", "transact", "newSuspendedTransaction", "begin_transaction", "Transaction",
+            "TransactionScope", "transactionAsync");
+    private static final Set<String> TX_HANDLES = Set.of("tx", "txn", "trx", "transaction");
+    private static final Set<String> PINNING = Set.of("checkout", "synchronize", "with_connection", "acquire",
+            "getConnection", "connection", "Conn");
+    private static final Set<String> PINNING_BLOCKS = Set.of("synchronize", "with_connection", "checkout");
     private static final Pattern RELEASE_WORD = Pattern.compile("(?i).*(unlock|release).*");
     private static final Pattern LOCK_FUNCTION = Pattern.compile("(?i).*(lock|acquire|enter|open|init|constructor|new).*");
     private static final Set<String> CLOSERS = Set.of("close", "Close", "__exit__", "__aexit__", "dispose",
-            "release", "unlock", "Unlock", "Release");
+            "release", "unlock", "Unlock", "Release", "Dispose", "DisposeAsync", "drop");
+    private static final Pattern INVOKERS = Pattern.compile("(?i).*(function|call|routine|invoke|exec|lock|query|select|fn).*");
 
-    private final SourceFile file;
     private final List<Token> t;
     private final FileAnalysis out;
     private final Language lang;
-    private final List<int[]> functions = new ArrayList<>(); // {startToken, endToken, nameToken}
-    private final List<int[]> releases = new ArrayList<>();  // {keywordToken, endToken}
+    private final TokenStructure structure;
+    private final CallShape shape;
+    private final ReceiverKinds receivers;
+    private final boolean concurrentDdl;
+    private final EmbeddedIdiomChecks idioms;
 
-    private record Site(int token, SqlLockCall call, String sql, List<String> keys, int function) {
+    record Site(int token, SqlLockCall call, String sql, List<String> keys, int function, int callee,
+                        String handle, ReceiverKinds.Kind kind) {
+        String keyText() {
+            return String.join(",", keys);
+        }
     }
 
     private EmbeddedSqlAnalyzer(SourceFile file, List<Token> tokens, FileAnalysis out) {
-        this.file = file;
         this.t = tokens;
         this.out = out;
         this.lang = file.language();
+        this.structure = new TokenStructure(tokens, lang);
+        this.shape = new CallShape(tokens, lang, structure);
+        this.receivers = new ReceiverKinds(tokens, structure);
+        this.idioms = new EmbeddedIdiomChecks(this, tokens, lang, structure, shape, receivers, out);
+        this.concurrentDdl = tokens.stream().anyMatch(x -> x.kind() == Token.Kind.STRING
+                && SqlText.runsConcurrentDdl(x.text()));
     }
 
     /** Runs the rules on one file. */
     public static void analyze(SourceFile f, FileAnalysis out) {
-        new EmbeddedSqlAnalyzer(f, SourceTokenizer.tokenize(f), out).run();
+        List<Token> tokens = SourceTokenizer.tokenize(f);
+        new EmbeddedSqlAnalyzer(f, StringFolding.fold(tokens, f.language()), out).run();
     }
 
     private void run() {
-        findFunctions();
-        findReleases();
         List<Site> sites = new ArrayList<>();
         for (int i = 0; i < t.size(); i++) {
             Token tok = t.get(i);
+            if (tok.kind() == Token.Kind.WORD) {
+                LockFunction named = namedFunction(i);
+                if (named != null) {
+                    sites.add(site(i, new SqlLockCall(named, List.of("?"), 0), "", List.of()));
+                }
+                continue;
+            }
             if (tok.kind() != Token.Kind.STRING || !SqlText.mentionsAdvisory(tok.text())) {
                 continue;
             }
@@ -61,34 +84,95 @@ public final class EmbeddedSqlAnalyzer {
                 continue; // a docstring or bare string statement: documentation, not a query
             }
             List<String> callArgs = argsAfter(i);
-            int positional = 0;
+            LockFunction bare = LockFunction.byBareName(tok.text());
+            if (bare != null && i > 1 && t.get(i - 1).is("(") && t.get(i + 1 < t.size() ? i + 1 : i).is(",")
+                    && INVOKERS.matcher(t.get(i - 2).text()).matches()) {
+                // the function's name passed to a helper: fn('pg_advisory_lock', key)
+                sites.add(site(i, new SqlLockCall(bare, List.of("?"), 0), "", callArgs));
+                continue;
+            }
+            if (bare != null) {
+                continue; // a constant holding the name; its uses are folded into the SQL
+            }
             for (SqlLockCall call : SqlText.lockCalls(tok.text())) {
-                List<String> keys = new ArrayList<>();
-                for (String a : call.args()) {
-                    if (!SqlText.isPlaceholder(a)) {
-                        keys.add(a);
-                    } else {
-                        int idx = a.startsWith("$") && a.length() > 1 && Character.isDigit(a.charAt(1))
-                                ? Integer.parseInt(a.substring(1)) - 1 : positional++;
-                        keys.add(a.startsWith(":") || a.startsWith("%(") || idx >= callArgs.size()
-                                ? null : callArgs.get(idx));
-                    }
-                }
-                sites.add(new Site(i, call, tok.text(), keys, functionOf(i)));
+                sites.add(site(i, call, tok.text(), callArgs));
             }
         }
-        Set<Integer> scopes = new HashSet<>();
+        Map<Integer, List<Site>> byScope = new LinkedHashMap<>();
         for (Site s : sites) {
-            scopes.add(s.function());
+            byScope.computeIfAbsent(s.function(), k -> new ArrayList<>()).add(s);
         }
-        for (int scope : scopes) {
-            List<Site> inScope = sites.stream().filter(s -> s.function() == scope).toList();
-            analyzeScope(scope, inScope);
-        }
+        byScope.values().forEach(this::analyzeScope);
     }
 
-    private void analyzeScope(int scope, List<Site> sites) {
-        boolean timeout = timeoutIn(scope);
+    /** SQLAlchemy {@code func.pg_try_advisory_lock(k)}, Sequel {@code :pg_advisory_lock}: a lock call in code. */
+    private LockFunction namedFunction(int i) {
+        Token tok = t.get(i);
+        if (!tok.text().startsWith("pg_") || i == 0) {
+            return null;
+        }
+        LockFunction f = LockFunction.bySqlName(tok.text());
+        if (f == null) {
+            return null;
+        }
+        Token prev = t.get(i - 1);
+        boolean sqlAlchemy = prev.is(".") && i >= 2 && t.get(i - 2).is("func");
+        boolean symbol = lang == Language.RUBY && prev.is(":") && !(i >= 2 && t.get(i - 2).is(":"));
+        return sqlAlchemy || symbol ? f : null;
+    }
+
+    private Site site(int token, SqlLockCall call, String sql, List<String> callArgs) {
+        List<String> keys = new ArrayList<>();
+        int positional = 0;
+        for (String a : call.args()) {
+            if (!SqlText.isPlaceholder(a)) {
+                keys.add(a);
+            } else {
+                int idx = a.startsWith("$") && a.length() > 1 && Character.isDigit(a.charAt(1))
+                        ? Integer.parseInt(a.substring(1)) - 1 : positional++;
+                keys.add(a.startsWith(":") || a.startsWith("%(") || idx >= callArgs.size() ? null : callArgs.get(idx));
+            }
+        }
+        int callee = shape.callee(token);
+        String handle = shape.handle(callee);
+        return new Site(token, call, sql, keys, structure.functionOf(token), callee, handle, kindOf(token, handle));
+    }
+
+    private ReceiverKinds.Kind kindOf(int token, String handle) {
+        if (lang == Language.ELIXIR && handle != null && handle.endsWith("Repo")) {
+            return pinnedByBlock(token) ? ReceiverKinds.Kind.CONNECTION : ReceiverKinds.Kind.POOL;
+        }
+        if (handle != null && TX_HANDLES.contains(handle)) {
+            return ReceiverKinds.Kind.TRANSACTION;
+        }
+        ReceiverKinds.Kind k = receivers.of(handle, token);
+        return k == ReceiverKinds.Kind.POOL && pinnedByIndent(token) ? ReceiverKinds.Kind.CONNECTION : k;
+    }
+
+    /** Python/Ruby: inside {@code DB.synchronize do}, {@code with pool.connection():}, {@code with_connection do}. */
+    private boolean pinnedByIndent(int token) {
+        if (lang != Language.RUBY && lang != Language.PYTHON) {
+            return false;
+        }
+        Token site = t.get(token);
+        int indent = site.indent();
+        int fnStart = structure.function(structure.functionOf(token)).start();
+        for (int j = token - 1; j >= fnStart; j--) {
+            Token tok = t.get(j);
+            if (tok.lineStart() && tok.indent() < indent) {
+                indent = tok.indent();
+                for (int k = j; k < t.size() && t.get(k).line() == tok.line(); k++) {
+                    if (PINNING_BLOCKS.contains(t.get(k).text())) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private void analyzeScope(List<Site> sites) {
+        boolean timeout = timeoutIn(sites.get(0).function());
         Set<String> locked = new HashSet<>();
         Set<String> lockedAnyMode = new HashSet<>();
         boolean allKnown = true;
@@ -97,8 +181,8 @@ public final class EmbeddedSqlAnalyzer {
                 if (s.keys().contains(null)) {
                     allKnown = false;
                 } else {
-                    locked.add(s.call().function().isShared() + "|" + String.join(",", s.keys()));
-                    lockedAnyMode.add(String.join(",", s.keys()));
+                    locked.add(s.call().function().isShared() + "|" + s.keyText());
+                    lockedAnyMode.add(s.keyText());
                 }
             }
         }
@@ -106,26 +190,58 @@ public final class EmbeddedSqlAnalyzer {
             LockFunction fn = s.call().function();
             int offset = t.get(s.token()).start();
             String shown = fn.sqlName() + "(" + String.join(", ", s.call().args()) + ")";
+            boolean inTx = inTransaction(s);
             if (fn.isSessionLock()) {
                 out.markSessionLock();
                 if (!guarded(s)) {
                     out.report(Rule.SESSION_LOCK_WITHOUT_RELEASE, offset, shown + " is not released in a "
                             + releaseIdiom() + ": an exception before the unlock leaves the lock held.");
                 }
-                if (inTransaction(s)) {
+                if (inTx) {
                     out.report(Rule.SESSION_LOCK_IN_TRANSACTION, offset, shown + " is taken inside a transaction: "
-                            + "it survives COMMIT/ROLLBACK; use the _xact_ variant.");
+                            + "it survives COMMIT/ROLLBACK; " + (concurrentDdl
+                            ? "do not switch to the _xact_ variant here (this code runs CREATE INDEX CONCURRENTLY): "
+                            + "take it on a dedicated connection outside the transaction."
+                            : "use the _xact_ variant when all the work runs in this transaction."));
                 }
+                idioms.reentrant(s, offset, shown);
+            }
+            if ((fn.isSessionLock() || fn.isUnlock()) && s.kind() == ReceiverKinds.Kind.POOL && !inTx) {
+                out.report(Rule.LOCK_THROUGH_POOL, offset, shown + " goes through " + s.handle()
+                        + ", a pool: the next call may run on another session, so the unlock misses the lock "
+                        + "and it stays on a pooled connection; pin one connection.");
+            } else if (fn.isUnlock()) {
+                otherSession(s, sites, offset, shown);
+            }
+            if (fn.isXactLock() && s.kind() == ReceiverKinds.Kind.POOL && !inTx) {
+                out.report(Rule.XACT_LOCK_IN_AUTOCOMMIT, offset, shown + " goes through " + s.handle()
+                        + ", a pool, in autocommit: the lock ends with this statement and protects nothing.");
+            }
+            if (fn.isXactLock()) {
+                idioms.workElsewhere(s, offset, shown);
+            }
+            if (concurrentDdl && (fn.isXactLock() || fn.isSessionLock() && fn.isBlocking() && inTx)
+                    && concurrentDdlIn(s.function())) {
+                out.report(Rule.XACT_LOCK_WITH_CONCURRENT_INDEX, offset, shown + (fn.isXactLock()
+                        ? " holds a transaction open" : " waits inside a transaction")
+                        + " in code that runs CREATE INDEX CONCURRENTLY, which waits for that transaction: a "
+                        + "self-deadlock. Use a session lock on a dedicated autocommit connection instead.");
             }
             if (fn.isBlocking() && !timeout) {
                 out.report(Rule.BLOCKING_LOCK_WITHOUT_TIMEOUT, offset, shown + " waits without lock_timeout: "
                         + "a stuck holder blocks this caller forever.");
             }
-            if (fn.isUnlock() && resultIgnored(s)) {
+            if (fn.isUnlock() && idioms.unlockResultIgnored(s)) {
                 out.report(Rule.UNLOCK_RESULT_IGNORED, offset, shown + " result is ignored: a false "
                         + "(lock not held) goes unnoticed.");
             }
-            if (fn.isLock() || fn.isUnlock() && !lockedAnyMode.contains(String.join(",", s.keys()))) {
+            if (fn.isUnlock()) {
+                idioms.unlockCannotRun(s, offset, shown, inTx);
+            }
+            if (fn.isLock() && !fn.isBlocking()) {
+                idioms.tryLockRead(s, offset, shown);
+            }
+            if (fn.isLock() || fn.isUnlock() && !lockedAnyMode.contains(s.keyText())) {
                 for (String k : s.keys()) {
                     if (k != null && SqlText.looksRandom(k)) {
                         out.report(Rule.RANDOM_LITERAL_KEY, offset, "key " + k + " in " + fn.sqlName()
@@ -133,225 +249,146 @@ public final class EmbeddedSqlAnalyzer {
                     }
                 }
             }
-            if (fn.isUnlock() && !s.keys().contains(null) && allKnown && !locked.isEmpty()) {
-                String key = String.join(",", s.keys());
-                if (!locked.contains(fn.isShared() + "|" + key)) {
-                    out.report(Rule.MISMATCHED_UNLOCK, offset, shown + " does not match the lock taken here ("
-                            + String.join(" and ", lockedAnyMode) + ").");
-                }
+            if (fn.isUnlock() && !s.keys().contains(null) && allKnown && !locked.isEmpty()
+                    && !locked.contains(fn.isShared() + "|" + s.keyText())) {
+                out.report(Rule.MISMATCHED_UNLOCK, offset, shown + " does not match the lock taken here ("
+                        + String.join(" and ", lockedAnyMode) + ").");
             }
         }
     }
 
-    private String releaseIdiom() {
+    String releaseIdiom() {
         return switch (lang) {
             case RUBY -> "ensure block";
             case GO -> "defer";
             case PYTHON -> "finally block or context manager";
+            case ELIXIR -> "try ... after block";
+            case RUST -> "Drop guard or scopeguard";
             default -> "finally block";
         };
     }
 
-    // ------------------------------------------------------------------ structure
-
-    private void findFunctions() {
-        for (int i = 0; i < t.size(); i++) {
-            Token tok = t.get(i);
-            if (tok.kind() == Token.Kind.STRING) {
-                continue;
-            }
-            switch (lang) {
-                case PYTHON, RUBY -> {
-                    if (tok.is("def") && tok.lineStart()) {
-                        functions.add(new int[] {i, indentEnd(i, lang == Language.RUBY), i + 1});
-                    }
-                }
-                case GO, KOTLIN -> {
-                    if (tok.is(lang == Language.GO ? "func" : "fun")) {
-                        addBraceFunction(i, nameAfter(i));
-                    }
-                }
-                case JAVASCRIPT -> {
-                    if (tok.is("function")) {
-                        addBraceFunction(i, nameAfter(i));
-                    } else if (tok.is("=") && i + 1 < t.size() && t.get(i + 1).is(">")
-                            && i + 2 < t.size() && t.get(i + 2).is("{")) {
-                        addBraceFunction(i, i);
-                    } else if (tok.kind() == Token.Kind.WORD && !JS_CONTROL.contains(tok.text())
-                            && i + 1 < t.size() && t.get(i + 1).is("(")) {
-                        int close = matching(i + 1);
-                        int j = close + 1;
-                        while (j < t.size() && !t.get(j).is("{") && !t.get(j).is(";") && !t.get(j).is("}")
-                                && j - close < 8) {
-                            j++;
-                        }
-                        if (j < t.size() && t.get(j).is("{") && (j == close + 1 || t.get(close + 1).is(":"))) {
-                            functions.add(new int[] {i, matching(j), i});
-                        }
-                    }
-                }
-                default -> {
-                }
-            }
-        }
-    }
-
-    private int nameAfter(int i) {
-        if (i + 1 < t.size() && t.get(i + 1).is("(")) {
-            int c = matching(i + 1);
-            boolean method = lang == Language.GO && c + 2 < t.size() && t.get(c + 1).kind() == Token.Kind.WORD
-                    && t.get(c + 2).is("(");
-            return method ? c + 1 : i; // Go method receiver, or an anonymous function literal
-        }
-        for (int j = i + 1; j < Math.min(t.size(), i + 8); j++) {
-            if (t.get(j).kind() == Token.Kind.WORD && !t.get(j).is("async")) {
-                return j;
-            }
-            if (t.get(j).is("(") && j > i + 1) {
-                int c = matching(j);
-                if (c + 1 < t.size() && t.get(c + 1).kind() == Token.Kind.WORD) {
-                    return c + 1; // Go method: func (r *T) Name(
-                }
-            }
-        }
-        return i;
-    }
-
-    private void addBraceFunction(int header, int name) {
-        int j = header + 1;
-        int depth = 0;
-        while (j < t.size()) {
-            Token tok = t.get(j);
-            if (tok.is("(") || tok.is("[")) {
-                depth++;
-            } else if (tok.is(")") || tok.is("]")) {
-                if (--depth < 0) {
-                    return; // a function type inside a signature (func() error), not a function
-                }
-            } else if (tok.is("{") && depth <= 0) {
-                break;
-            } else if (tok.is("=") && depth <= 0 && lang == Language.KOTLIN && !(j + 1 < t.size() && t.get(j + 1).is(">"))) {
-                break; // expression-bodied Kotlin function
-            }
-            j++;
-        }
-        int end = j < t.size() && t.get(j).is("{") ? matching(j) : Math.min(t.size() - 1, j + 1);
-        functions.add(new int[] {header, end, name});
-    }
-
-    /** End token (inclusive) of an indentation block that starts at the line of token {@code i}. */
-    private int indentEnd(int i, boolean rubyEnd) {
-        int col = t.get(i).indent();
-        int line = t.get(i).line();
-        int j = i + 1;
-        while (j < t.size()) {
-            Token tok = t.get(j);
-            if (tok.lineStart() && tok.line() > line && tok.indent() <= col) {
-                if (rubyEnd && (tok.is("end") || tok.is("ensure") || tok.is("rescue") || tok.is("else")
-                        || tok.is("elsif") || tok.is("when"))) {
-                    if (tok.is("end")) {
-                        return j;
-                    }
-                } else if (!(lang == Language.PYTHON && (tok.is(")") || tok.is("]") || tok.is("}")))) {
-                    return j - 1;
-                }
-            }
-            j++;
-        }
-        return t.size() - 1;
-    }
-
-    private int matching(int open) {
-        String o = t.get(open).text();
-        String c = o.equals("(") ? ")" : o.equals("{") ? "}" : "]";
-        int depth = 0;
-        for (int j = open; j < t.size(); j++) {
-            Token tok = t.get(j);
-            if (tok.kind() == Token.Kind.PUNCT) {
-                if (tok.text().equals(o)) {
-                    depth++;
-                } else if (tok.text().equals(c) && --depth == 0) {
-                    return j;
-                }
-            }
-        }
-        return t.size() - 1;
-    }
-
-    private void findReleases() {
-        for (int i = 0; i < t.size(); i++) {
-            Token tok = t.get(i);
-            if (tok.kind() == Token.Kind.STRING) {
-                continue;
-            }
-            if ((lang == Language.PYTHON && tok.is("finally")) || (lang == Language.RUBY && tok.is("ensure"))) {
-                releases.add(new int[] {i, indentEnd(i, lang == Language.RUBY)});
-            } else if ((lang == Language.JAVASCRIPT || lang == Language.KOTLIN) && tok.is("finally")
-                    && i + 1 < t.size() && t.get(i + 1).is("{")) {
-                releases.add(new int[] {i, matching(i + 1)});
-            } else if (lang == Language.GO && tok.is("defer")) {
-                int j = i + 1;
-                int line = tok.line();
-                while (j < t.size() && (t.get(j).line() == line || j > i + 1 && !t.get(j).lineStart())) {
-                    if (t.get(j).is("{") || t.get(j).is("(")) {
-                        j = matching(j);
-                        line = t.get(j).line();
-                    }
-                    j++;
-                }
-                releases.add(new int[] {i, j - 1});
-            }
-        }
-    }
-
-    private int functionOf(int token) {
-        int best = -1;
-        for (int k = 0; k < functions.size(); k++) {
-            int[] f = functions.get(k);
-            if (f[0] <= token && token <= f[1] && (best < 0 || f[0] >= functions.get(best)[0])) {
-                best = k;
-            }
-        }
-        return best;
-    }
-
-    private String functionName(int function) {
-        return function < 0 ? "" : t.get(functions.get(function)[2]).text();
-    }
-
-    private boolean regionReleases(int from, int to) {
-        for (int j = from; j <= to && j < t.size(); j++) {
-            Token tok = t.get(j);
-            if (tok.kind() == Token.Kind.STRING) {
-                if (SqlText.mentionsAdvisory(tok.text())
-                        && SqlText.lockCalls(tok.text()).stream().anyMatch(c -> c.function().isRelease())) {
-                    return true;
-                }
-            } else if (tok.kind() == Token.Kind.WORD && RELEASE_WORD.matcher(tok.text()).matches()) {
+    private boolean concurrentDdlIn(int function) {
+        TokenStructure.Region f = structure.function(function);
+        for (int j = f.start(); j <= f.end() && j < t.size(); j++) {
+            if (t.get(j).kind() == Token.Kind.STRING && SqlText.runsConcurrentDdl(t.get(j).text())) {
                 return true;
             }
         }
         return false;
     }
 
+    // ------------------------------------------------------------------ LW109: one pinned session
+
+    /** The unlock goes through another handle than the lock (both known), or another Exposed transaction block. */
+    private void otherSession(Site unlock, List<Site> sites, int offset, String shown) {
+        for (Site lock : sites) {
+            if (!lock.call().function().isSessionLock() || lock.token() > unlock.token()
+                    || !lock.keyText().equals(unlock.keyText()) && !unlock.keys().contains(null)) {
+                continue;
+            }
+            boolean known = lock.kind() != ReceiverKinds.Kind.UNKNOWN && unlock.kind() != ReceiverKinds.Kind.UNKNOWN;
+            if (known && lock.handle() != null && unlock.handle() != null && !lock.handle().equals(unlock.handle())) {
+                out.report(Rule.LOCK_THROUGH_POOL, offset, shown + " runs on " + unlock.handle() + " but the lock was "
+                        + "taken on " + lock.handle() + ": another session, so the unlock returns false and the lock "
+                        + "stays held.");
+                return;
+            }
+            int lockBlock = txBlock(lock.token());
+            int unlockBlock = txBlock(unlock.token());
+            if (lockBlock >= 0 && unlockBlock >= 0 && lockBlock != unlockBlock) {
+                out.report(Rule.LOCK_THROUGH_POOL, offset, shown + " runs in another " + t.get(lockBlock).text()
+                        + " block than the lock: each block borrows its own pooled connection, so the unlock "
+                        + "misses the lock.");
+                return;
+            }
+        }
+    }
+
+    /** Token of the transaction word whose block encloses {@code token}, or -1. */
+    int txBlock(int token) {
+        int depth = 0;
+        for (int j = token - 1; j >= 0; j--) {
+            Token tok = t.get(j);
+            if (tok.is("}") || tok.is(")")) {
+                depth++;
+            } else if (tok.is("{") || tok.is("(")) {
+                if (depth > 0) {
+                    depth--;
+                } else if (j > 0 && t.get(j - 1).kind() == Token.Kind.WORD && TX_WORDS.contains(t.get(j - 1).text())) {
+                    return j - 1;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** Python/Ruby: the {@code with ...transaction():} / {@code transaction do} line around {@code token}, or -1. */
+    int txLine(int token) {
+        Token site = t.get(token);
+        for (int j = token - 1; j >= 0; j--) {
+            Token tok = t.get(j);
+            if (tok.lineStart() && tok.indent() < site.indent() && lineHasTxWord(j)
+                    && (tok.is("with") || tok.is("async") || lineHasWord(j, "do"))) {
+                return j;
+            }
+        }
+        return -1;
+    }
+
+    /** Elixir: inside {@code Repo.checkout(fn -> ...)} or {@code Repo.transaction(fn -> ...)}. */
+    private boolean pinnedByBlock(int token) {
+        int depth = 0;
+        for (int j = token - 1; j >= 1; j--) {
+            Token tok = t.get(j);
+            if (tok.is(")")) {
+                depth++;
+            } else if (tok.is("(")) {
+                if (depth > 0) {
+                    depth--;
+                } else if (PINNING.contains(t.get(j - 1).text()) || TX_WORDS.contains(t.get(j - 1).text())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    static boolean releases(Token x) {
+        if (x.kind() == Token.Kind.STRING) {
+            return SqlText.mentionsAdvisory(x.text())
+                    && SqlText.lockCalls(x.text()).stream().anyMatch(c -> c.function().isRelease());
+        }
+        return x.kind() == Token.Kind.WORD && RELEASE_WORD.matcher(x.text()).matches();
+    }
+
+    // ------------------------------------------------------------------ LW101 / LW102 context
+
     private boolean guarded(Site s) {
-        for (int[] r : releases) {
-            if (r[0] > s.token() && ownerFunction(r[0]) == s.function() && regionReleases(r[0], r[1])) {
+        for (TokenStructure.Region r : structure.releases()) {
+            // a Go defer runs when the function returns, so one registered before the lock releases it too
+            boolean after = r.start() > s.token() || lang == Language.GO && !r.contains(s.token());
+            if (after && structure.functionOf(r.start()) == s.function() && regionReleases(r.start(), r.end())) {
                 return true;
             }
         }
-        if (LOCK_FUNCTION.matcher(functionName(s.function())).matches()) {
-            int[] own = s.function() < 0 ? null : functions.get(s.function());
-            for (int k = 0; k < functions.size(); k++) {
-                int[] f = functions.get(k);
-                if (k == s.function() || !regionReleases(f[0], f[1])) {
+        if (returnsHandle(s)) {
+            return true; // a dedicated connection returned to the caller: the caller owns the lock and closes it
+        }
+        if (LOCK_FUNCTION.matcher(structure.functionName(s.function())).matches()) {
+            TokenStructure.Region own = s.function() < 0 ? null : structure.function(s.function());
+            List<TokenStructure.Region> fns = structure.functions();
+            for (int k = 0; k < fns.size(); k++) {
+                TokenStructure.Region f = fns.get(k);
+                if (k == s.function() || !regionReleases(f.start(), f.end())) {
                     continue;
                 }
-                String name = t.get(f[2]).text();
+                String name = t.get(f.name()).text();
                 if (CLOSERS.contains(name) || RELEASE_WORD.matcher(name).matches()) {
                     return true; // a lock primitive with its release function, or a handle whose close/__exit__ releases
                 }
-                if (own != null && f[0] > own[0] && f[1] <= own[1] && (f[0] > s.token() || f[1] < s.token())) {
+                if (own != null && f.start() > own.start() && f.end() <= own.end()
+                        && (f.start() > s.token() || f.end() < s.token())) {
                     return true; // returns a release closure: func() { ... unlock ... } / () => unlock
                 }
             }
@@ -359,14 +396,38 @@ public final class EmbeddedSqlAnalyzer {
         return false;
     }
 
-    /** The function that a release keyword belongs to: Go's {@code defer func(){...}()} counts for its caller. */
-    private int ownerFunction(int token) {
-        return functionOf(token);
+    private boolean returnsHandle(Site s) {
+        if (s.handle() == null || s.function() < 0 || s.kind() == ReceiverKinds.Kind.POOL) {
+            return false;
+        }
+        TokenStructure.Region f = structure.function(s.function());
+        for (int j = s.token() + 1; j < f.end() && j + 1 < t.size(); j++) {
+            if (t.get(j).is("return") || lang == Language.RUST && t.get(j).is("Ok") && t.get(j + 1).is("(")) {
+                int line = t.get(j).line();
+                for (int k = j + 1; k < t.size() && t.get(k).line() == line && k < j + 8; k++) {
+                    if (t.get(k).is(s.handle())) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private boolean regionReleases(int from, int to) {
+        for (int j = from; j <= to && j < t.size(); j++) {
+            if (releases(t.get(j))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean inTransaction(Site s) {
+        if (s.kind() == ReceiverKinds.Kind.TRANSACTION) {
+            return true;
+        }
         Token site = t.get(s.token());
-        // a bracket region opened right after a transaction word: tx.transaction(async (trx) => { ... })
         int depthBraces = 0;
         for (int j = s.token() - 1; j >= 0; j--) {
             Token tok = t.get(j);
@@ -396,13 +457,6 @@ public final class EmbeddedSqlAnalyzer {
                 }
             }
         }
-        if (lang == Language.GO) {
-            int open = openParenBefore(s.token());
-            if (open >= 3 && t.get(open - 2).is(".")) {
-                String recv = t.get(open - 3).text();
-                return recv.equals("tx") || recv.equals("txn");
-            }
-        }
         return false;
     }
 
@@ -427,9 +481,8 @@ public final class EmbeddedSqlAnalyzer {
     }
 
     private boolean timeoutIn(int function) {
-        int from = function < 0 ? 0 : functions.get(function)[0];
-        int to = function < 0 ? t.size() - 1 : functions.get(function)[1];
-        for (int j = from; j <= to; j++) {
+        TokenStructure.Region f = structure.function(function);
+        for (int j = f.start(); j <= f.end() && j < t.size(); j++) {
             Token tok = t.get(j);
             if (tok.kind() == Token.Kind.STRING && SqlText.setsTimeout(tok.text())
                     || tok.kind() == Token.Kind.WORD && tok.text().toLowerCase(Locale.ROOT).contains("locktimeout")) {
@@ -437,33 +490,6 @@ public final class EmbeddedSqlAnalyzer {
             }
         }
         return false;
-    }
-
-    private boolean resultIgnored(Site s) {
-        String before = s.sql().substring(0, s.call().offset()).stripTrailing().toLowerCase(Locale.ROOT);
-        if (before.endsWith("perform")) {
-            return true;
-        }
-        if (lang == Language.GO) {
-            int open = openParenBefore(s.token());
-            String callee = open > 0 ? t.get(open - 1).text() : "";
-            return callee.equals("Exec") || callee.equals("ExecContext") || callee.equals("MustExec");
-        }
-        return false;
-    }
-
-    private int openParenBefore(int token) {
-        int depth = 0;
-        for (int j = token - 1; j >= 0 && j > token - 60; j--) {
-            if (t.get(j).is(")")) {
-                depth++;
-            } else if (t.get(j).is("(")) {
-                if (depth-- == 0) {
-                    return j;
-                }
-            }
-        }
-        return -1;
     }
 
     /** Simple arguments following a string literal inside the same call: identifiers and numbers. */
@@ -496,7 +522,7 @@ public final class EmbeddedSqlAnalyzer {
                 }
                 continue;
             }
-            if (tok.is("&") || tok.is("*")) {
+            if (tok.is("&") || tok.is("*") || tok.is("^")) {
                 continue;
             }
             cur.append(tok.text().toLowerCase(Locale.ROOT));

@@ -47,7 +47,7 @@ public final class FileCollector {
             Language lang = Language.of(realRoot.getFileName().toString());
             if (lang == null) {
                 notices.add(new Notice(display.apply(root), 0, "not a file type lockwarden scan reads "
-                        + "(.java .kt .py .rb .go .js .ts .sql .ini); skipped"));
+                        + "(.java .kt .py .rb .go .js .ts .cs .php .rs .ex .sql .ini); skipped"));
             } else {
                 out.add(new Candidate(root, lang));
             }

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** The kinds of files the scanner reads, chosen by file name. */
 public enum Language {
-    JAVA, KOTLIN, PYTHON, RUBY, GO, JAVASCRIPT, SQL, PGBOUNCER_INI;
+    JAVA, KOTLIN, PYTHON, RUBY, GO, JAVASCRIPT, CSHARP, PHP, RUST, ELIXIR, SQL, PGBOUNCER_INI;
 
     /** The language of a file name, or null when the scanner does not read such files. */
     public static Language of(String fileName) {
@@ -19,6 +19,10 @@ public enum Language {
             case "go": return GO;
             case "js": case "mjs": case "cjs": case "jsx": case "ts": case "tsx": case "mts": case "cts":
                 return JAVASCRIPT;
+            case "cs": return CSHARP;
+            case "php": return PHP;
+            case "rs": return RUST;
+            case "ex": case "exs": return ELIXIR;
             case "sql": return SQL;
             case "ini": return PGBOUNCER_INI;
             default: return n.startsWith("pgbouncer") && (ext.equals("conf") || ext.equals("cfg")) ? PGBOUNCER_INI : null;

@@ -68,12 +68,26 @@ public enum LockFunction {
         return shared;
     }
 
-    /** The function with this SQL name (case-insensitive), or null. */
-    public static LockFunction bySqlName(String name) {
-        try {
-            return valueOf(name.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
+    /**
+     * The function a text names when it is nothing but a function name, optionally schema-qualified
+     * ({@code pg_catalog.pg_advisory_lock}) and surrounded by blanks: the name passed to a helper. Null otherwise.
+     */
+    public static LockFunction byBareName(String text) {
+        String s = text.strip();
+        if (s.length() < 16 || s.length() > 50 || s.indexOf('(') >= 0) {
             return null;
         }
+        if (s.regionMatches(true, 0, "pg_catalog.", 0, 11)) {
+            s = s.substring(11);
+        }
+        return bySqlName(s);
     }
+
+    /** The function with this SQL name (case-insensitive), or null. */
+    public static LockFunction bySqlName(String name) {
+        return name.length() < 16 ? null : BY_NAME.get(name.toLowerCase(Locale.ROOT));
+    }
+
+    private static final java.util.Map<String, LockFunction> BY_NAME = java.util.Arrays.stream(values())
+            .collect(java.util.stream.Collectors.toUnmodifiableMap(LockFunction::sqlName, f -> f));
 }

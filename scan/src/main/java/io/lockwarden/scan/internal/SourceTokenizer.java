@@ -4,10 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Splits Python, Ruby, Go, JavaScript/TypeScript and Kotlin sources into string literals, words and
- * punctuation, dropping comments. Understands each language's comment and string syntax: Python
- * triple quotes and prefixes, Ruby heredocs and {@code %q()}, Go raw strings, JS template literals,
- * Kotlin raw strings and nested block comments. Not a full lexer: regular expression literals and
+ * Splits Python, Ruby, Go, JavaScript/TypeScript, Kotlin, C#, PHP, Rust and Elixir sources into string
+ * literals, words and punctuation, dropping comments. Understands each language's comment and string
+ * syntax: Python triple quotes and prefixes, Ruby heredocs and {@code %q()}, Go raw strings, JS template
+ * literals, Kotlin raw strings and nested block comments, C# verbatim/interpolated/raw strings, PHP
+ * heredocs/nowdocs and {@code #}/{@code //} comments, Rust raw strings, lifetimes and nested comments,
+ * Elixir heredocs and {@code ~s} sigils. Not a full lexer: regular expression literals and
  * string interpolation are kept inside the surrounding token. Stateless and thread safe.
  */
 public final class SourceTokenizer {
@@ -40,15 +42,28 @@ public final class SourceTokenizer {
                 int heredoc;
                 if (Character.isWhitespace(c)) {
                     i++;
-                } else if (hashComments() && c == '#') {
+                } else if (hashComments() && c == '#' && !(lang == Language.PHP && i + 1 < n && s.charAt(i + 1) == '[')) {
                     i = eol(i);
                 } else if (lang == Language.RUBY && c == '=' && atLineStart(i) && s.startsWith("=begin", i)) {
                     int e = s.indexOf("\n=end", i);
                     i = e < 0 ? n : eol(e + 1);
-                } else if (!hashComments() && c == '/' && i + 1 < n && s.charAt(i + 1) == '/') {
+                } else if (slashComments() && c == '/' && i + 1 < n && s.charAt(i + 1) == '/') {
                     i = eol(i);
-                } else if (!hashComments() && c == '/' && i + 1 < n && s.charAt(i + 1) == '*') {
-                    i = lang == Language.KOTLIN ? SqlText.skipBlockComment(s, i) : blockEnd(i);
+                } else if (slashComments() && c == '/' && i + 1 < n && s.charAt(i + 1) == '*') {
+                    i = lang == Language.KOTLIN || lang == Language.RUST ? SqlText.skipBlockComment(s, i) : blockEnd(i);
+                } else if (lang == Language.PHP && c == '<' && s.startsWith("<<<", i) && (heredoc = phpHeredoc(i)) > 0) {
+                    i = heredoc;
+                } else if (lang == Language.CSHARP && (c == '@' || c == '$') && (heredoc = csharpString(i)) > 0) {
+                    i = heredoc;
+                } else if (lang == Language.RUST && (c == 'r' || c == 'b') && (heredoc = rustRawString(i)) > 0) {
+                    i = heredoc;
+                } else if (lang == Language.RUST && c == '\'' && !isCharLiteral(i)) {
+                    add(Token.Kind.PUNCT, "'", i); // a lifetime, not a character literal
+                    i++;
+                } else if (lang == Language.ELIXIR && c == '~' && i + 2 < n && "sS".indexOf(s.charAt(i + 1)) >= 0) {
+                    i = elixirSigil(i);
+                } else if ((lang == Language.ELIXIR || lang == Language.CSHARP) && c == '"' && s.startsWith("\"\"\"", i)) {
+                    i = tripleQuoted(i, i);
                 } else if (lang == Language.PYTHON && isPyStringStart(i)) {
                     i = pyString(i);
                 } else if (lang == Language.RUBY && c == '<' && s.startsWith("<<", i) && (heredoc = heredocAt(i)) > 0) {
@@ -59,10 +74,10 @@ public final class SourceTokenizer {
                     i = percentString(i, i + 2);
                 } else if (c == '"' || c == '\'' || c == '`') {
                     i = quoted(i);
-                } else if (Character.isLetterOrDigit(c) || c == '_' || c == '$' && lang == Language.JAVASCRIPT) {
+                } else if (Character.isLetterOrDigit(c) || c == '_' || c == '$' && dollarWords()) {
                     int e = i;
                     while (e < n && (Character.isLetterOrDigit(s.charAt(e)) || s.charAt(e) == '_'
-                            || s.charAt(e) == '$' && lang == Language.JAVASCRIPT)) {
+                            || s.charAt(e) == '$' && dollarWords())) {
                         e++;
                     }
                     add(Token.Kind.WORD, s.substring(i, e), i);
@@ -76,7 +91,128 @@ public final class SourceTokenizer {
         }
 
         private boolean hashComments() {
-            return lang == Language.PYTHON || lang == Language.RUBY;
+            return lang == Language.PYTHON || lang == Language.RUBY || lang == Language.ELIXIR || lang == Language.PHP;
+        }
+
+        private boolean slashComments() {
+            return !hashComments() || lang == Language.PHP;
+        }
+
+        private boolean dollarWords() {
+            return lang == Language.JAVASCRIPT || lang == Language.PHP;
+        }
+
+        /** PHP heredoc {@code <<<ID} / nowdoc {@code <<<'ID'}: the body up to a line starting with ID. */
+        private int phpHeredoc(int i) {
+            int j = i + 3;
+            while (j < s.length() && (s.charAt(j) == ' ' || s.charAt(j) == '\'' || s.charAt(j) == '"')) {
+                j++;
+            }
+            int idStart = j;
+            while (j < s.length() && (Character.isLetterOrDigit(s.charAt(j)) || s.charAt(j) == '_')) {
+                j++;
+            }
+            int bodyStart = s.indexOf('\n', j);
+            if (j == idStart || bodyStart < 0) {
+                return -1;
+            }
+            String id = s.substring(idStart, j);
+            for (int p = bodyStart + 1; p < s.length(); p = eol(p) + 1) {
+                String line = s.substring(p, eol(p)).strip();
+                if (line.startsWith(id) && (line.length() == id.length()
+                        || !Character.isLetterOrDigit(line.charAt(id.length())))) {
+                    add(Token.Kind.STRING, s.substring(bodyStart + 1, p), i);
+                    return s.indexOf(id, p) + id.length();
+                }
+            }
+            return -1;
+        }
+
+        /** C# {@code @"verbatim"}, {@code $"interpolated"}, {@code $@"..."}; -1 when this is no string. */
+        private int csharpString(int i) {
+            int j = i;
+            boolean verbatim = false;
+            while (j < s.length() && j - i < 3 && (s.charAt(j) == '@' || s.charAt(j) == '$')) {
+                verbatim |= s.charAt(j) == '@';
+                j++;
+            }
+            if (j >= s.length() || s.charAt(j) != '"') {
+                return -1;
+            }
+            if (s.startsWith("\"\"\"", j)) {
+                return tripleQuoted(i, j);
+            }
+            if (!verbatim) {
+                return quotedFrom(i, j);
+            }
+            StringBuilder b = new StringBuilder();
+            int e = j + 1;
+            while (e < s.length()) {
+                if (s.charAt(e) == '"') {
+                    if (e + 1 < s.length() && s.charAt(e + 1) == '"') {
+                        b.append('"');
+                        e += 2;
+                        continue;
+                    }
+                    break;
+                }
+                b.append(s.charAt(e++));
+            }
+            add(Token.Kind.STRING, b.toString(), i);
+            return Math.min(s.length(), e + 1);
+        }
+
+        /** Rust {@code r"..."}, {@code r#"..."#}, {@code br"..."}; -1 when this is no raw string. */
+        private int rustRawString(int i) {
+            if (i > 0 && (Character.isLetterOrDigit(s.charAt(i - 1)) || s.charAt(i - 1) == '_')) {
+                return -1;
+            }
+            int j = i + (s.startsWith("br", i) ? 2 : s.charAt(i) == 'r' ? 1 : 0);
+            if (j == i) {
+                return -1; // b"..." is an ordinary quoted byte string
+            }
+            int hashes = 0;
+            while (j < s.length() && s.charAt(j) == '#') {
+                hashes++;
+                j++;
+            }
+            if (j >= s.length() || s.charAt(j) != '"') {
+                return -1;
+            }
+            String close = "\"" + "#".repeat(hashes);
+            int e = s.indexOf(close, j + 1);
+            int end = e < 0 ? s.length() : e;
+            add(Token.Kind.STRING, s.substring(j + 1, end), i);
+            return e < 0 ? s.length() : e + close.length();
+        }
+
+        private boolean isCharLiteral(int i) {
+            int n = s.length();
+            if (i + 2 < n && s.charAt(i + 1) == '\\') {
+                return true;
+            }
+            return i + 2 < n && s.charAt(i + 2) == '\'';
+        }
+
+        /** Elixir {@code ~s(...)}, {@code ~S"..."}, {@code ~s"""..."""}. */
+        private int elixirSigil(int i) {
+            int open = i + 2;
+            if (s.startsWith("\"\"\"", open)) {
+                return tripleQuoted(i, open);
+            }
+            if ("({[<|\"'/".indexOf(s.charAt(open)) < 0) {
+                add(Token.Kind.PUNCT, "~", i);
+                return i + 1;
+            }
+            return percentString(i, open);
+        }
+
+        /** A {@code """..."""} string (C# raw string literal, Elixir heredoc). */
+        private int tripleQuoted(int tokenStart, int q) {
+            int e = s.indexOf("\"\"\"", q + 3);
+            int end = e < 0 ? s.length() : e;
+            add(Token.Kind.STRING, s.substring(q + 3, end), tokenStart);
+            return e < 0 ? s.length() : e + 3;
         }
 
         private boolean atLineStart(int i) {
@@ -142,7 +278,8 @@ public final class SourceTokenizer {
         private int quotedFrom(int tokenStart, int q) {
             char quote = s.charAt(q);
             boolean raw = lang == Language.GO && quote == '`';
-            boolean multiline = quote == '`' || lang == Language.KOTLIN && s.startsWith("\"\"\"", q);
+            boolean multiline = quote == '`' || lang == Language.KOTLIN && s.startsWith("\"\"\"", q)
+                    || lang == Language.RUST || lang == Language.PHP || lang == Language.ELIXIR;
             if (lang == Language.KOTLIN && s.startsWith("\"\"\"", q)) {
                 int e = s.indexOf("\"\"\"", q + 3);
                 int end = e < 0 ? s.length() : e;

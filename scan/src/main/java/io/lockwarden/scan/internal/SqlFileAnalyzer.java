@@ -14,11 +14,20 @@ import java.util.regex.Pattern;
  * to {@code COMMIT}/{@code ROLLBACK}/{@code END} is a transaction, everything else runs in autocommit.
  * Each dollar-quoted body (function, procedure, {@code DO}) is its own unit and always runs inside a
  * transaction; there, a session lock is released on every path only when the body's {@code EXCEPTION}
- * section releases it too. Stateless; one call per file.
+ * section releases it too, and a transaction-level lock ends at the body's first {@code COMMIT} (procedures
+ * and {@code DO} blocks may commit). A query file of a code generator (sqlc, yesql, HugSQL, aiosql:
+ * {@code -- name: X :exec}) is not a script: each query runs inside its caller's connection and
+ * transaction, so only what the query itself decides is checked (a result its annotation throws away, a
+ * random key). Stateless; one call per file.
  */
 public final class SqlFileAnalyzer {
     private static final Pattern DOLLAR_TAG = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)?\\$");
     private static final Pattern EXCEPTION = Pattern.compile("(?i)\\bexception\\b");
+    private static final Pattern COMMIT = Pattern.compile("(?i)(^|;|\\bthen\\b|\\bloop\\b|\\bbegin\\b)\\s*(commit|rollback)\\s*(;|$)");
+    private static final Pattern LOOP = Pattern.compile("(end\\s+)?\\bloop\\b");
+    private static final Pattern QUERY_NAME = Pattern.compile("(?m)^\\s*--\\s*name:\\s*(\\S+)([^\\n]*)$");
+    private static final Pattern DISCARDING = Pattern.compile(
+            "(?i)(:exec\\b|:execrows|:execresult|:execlastid|:batchexec|:execute\\b|:!|:affected|:insert\\b)");
 
     private SqlFileAnalyzer() {
     }
@@ -29,6 +38,10 @@ public final class SqlFileAnalyzer {
     /** Runs the rules on one SQL file. */
     public static void analyze(SourceFile f, FileAnalysis out) {
         String s = f.text();
+        if (QUERY_NAME.matcher(s).find()) {
+            analyzeQueryFile(f, out);
+            return;
+        }
         StringBuilder top = new StringBuilder(s.length());
         List<Unit> bodies = new ArrayList<>();
         int n = s.length();
@@ -76,6 +89,44 @@ public final class SqlFileAnalyzer {
         boolean fileSetsTimeout = SqlText.setsTimeout(top) || bodies.stream().anyMatch(b -> SqlText.setsTimeout(b.text()));
         for (Unit u : units) {
             analyzeUnit(f, u, out, fileSetsTimeout);
+        }
+    }
+
+    /** Each named query runs in the caller's transaction; its annotation says whether the result is read. */
+    private static void analyzeQueryFile(SourceFile f, FileAnalysis out) {
+        String s = f.text();
+        Matcher m = QUERY_NAME.matcher(s);
+        List<int[]> starts = new ArrayList<>(); // {queryStart, discards}
+        while (m.find()) {
+            boolean discards = DISCARDING.matcher(m.group(2)).find() || m.group(1).endsWith("!");
+            starts.add(new int[] {m.end(), discards ? 1 : 0});
+        }
+        for (int q = 0; q < starts.size(); q++) {
+            int from = starts.get(q)[0];
+            int to = q + 1 < starts.size() ? starts.get(q + 1)[0] : s.length();
+            boolean discards = starts.get(q)[1] == 1;
+            for (SqlLockCall c : SqlText.lockCalls(s.substring(from, to))) {
+                LockFunction fn = c.function();
+                int offset = from + c.offset();
+                String shown = fn.sqlName() + "(" + String.join(", ", c.args()) + ")";
+                if (fn.isSessionLock()) {
+                    out.markSessionLock();
+                }
+                if (discards && fn.isUnlock()) {
+                    out.report(Rule.UNLOCK_RESULT_IGNORED, offset, shown + " is declared as a query whose result "
+                            + "is discarded (:exec): a false (lock not held) goes unnoticed; declare it :one and check it.");
+                }
+                if (discards && fn.isLock() && !fn.isBlocking()) {
+                    out.report(Rule.TRY_LOCK_RESULT_UNREAD, offset, shown + " is declared as a query whose result "
+                            + "is discarded (:exec): the caller cannot know whether it got the lock; declare it :one.");
+                }
+                for (String k : c.args()) {
+                    if (SqlText.looksRandom(k)) {
+                        out.report(Rule.RANDOM_LITERAL_KEY, offset, "key " + k + " in " + fn.sqlName()
+                                + " is a random-looking literal: use a named key.");
+                    }
+                }
+            }
         }
     }
 
@@ -131,10 +182,19 @@ public final class SqlFileAnalyzer {
                             ? " is not released in the body's EXCEPTION section: an error leaves it held."
                             : " is never released later in this script."));
                 }
-                if (tx) {
+                if (tx && !(u.body() && COMMIT.matcher(u.text()).find())) { // a committing procedure needs a session lock
                     out.report(Rule.SESSION_LOCK_IN_TRANSACTION, offset, shown + " is taken inside a transaction"
                             + (u.body() ? " (function bodies always run in one)" : "")
                             + ": it survives COMMIT/ROLLBACK; use the _xact_ variant.");
+                }
+            }
+            if (fn.isXactLock() && u.body()) {
+                Matcher commit = COMMIT.matcher(u.text());
+                if (commit.find(c.offset()) && !relockedPerBatch(lower, c.offset(), commit.start(2))) {
+                    out.report(Rule.XACT_LOCK_ENDS_EARLY, offset, shown + " ends at the " + commit.group(2).toUpperCase(Locale.ROOT)
+                            + " on line " + f.line(u.base() + commit.start(2)) + " of this body: the statements after "
+                            + "it run unprotected. Take a session lock (with an unlock in the EXCEPTION handler), "
+                            + "or take the lock again after each COMMIT.");
                 }
             }
             if (fn.isXactLock() && !tx) {
@@ -162,6 +222,19 @@ public final class SqlFileAnalyzer {
                         + String.join(" and ", lockedAnyMode) + ").");
             }
         }
+    }
+
+    /** The lock and the COMMIT are in the same LOOP body: the lock is taken again after every COMMIT. */
+    private static boolean relockedPerBatch(String lower, int lock, int commit) {
+        if (lower.substring(lock, commit).contains("end loop")) {
+            return false;
+        }
+        Matcher m = LOOP.matcher(lower);
+        int open = -1;
+        while (m.find() && m.start() < lock) {
+            open = m.group(1) == null ? m.start() : -1; // the innermost LOOP still open before the lock
+        }
+        return open >= 0;
     }
 
     /** For each offset of the top-level text: inside an explicit transaction block. */

@@ -13,6 +13,10 @@ import java.util.regex.Pattern;
 public final class SqlText {
     private static final Pattern PLACEHOLDER =
             Pattern.compile("\\?|\\$\\d+|%s|%d|%\\(\\w+\\)s|:\\w+|@\\w+|\\$\\{?[\\w.]+}?|\\{\\w*}|#\\{\\w+}");
+    private static final Pattern CONCURRENT_DDL = Pattern.compile(
+            "(?is)\\b(create\\s+(unique\\s+)?index\\s+concurrently|drop\\s+index\\s+concurrently|reindex\\b.*\\bconcurrently)");
+    private static final Pattern STATEMENT = Pattern.compile(
+            "(?is)\\s*(select|insert|update|delete|with|merge|create|alter|drop|truncate|copy|call|refresh)\\b");
     private static final Pattern INT_LITERAL = Pattern.compile("-?\\d+");
 
     private SqlText() {
@@ -42,6 +46,16 @@ public final class SqlText {
             return i;
         }
         return -1;
+    }
+
+    /** True when the SQL runs CREATE/DROP INDEX CONCURRENTLY or REINDEX ... CONCURRENTLY (waits for open transactions). */
+    public static boolean runsConcurrentDdl(CharSequence sql) {
+        return indexOfIgnoreCase(sql, "concurrently", 0) >= 0 && CONCURRENT_DDL.matcher(sql).find();
+    }
+
+    /** True when the text starts like an SQL statement that does work (not a comment, not an empty string). */
+    public static boolean isStatement(CharSequence sql) {
+        return STATEMENT.matcher(sql).lookingAt();
     }
 
     /** True when the SQL sets a server-side timeout that bounds a lock wait. */
