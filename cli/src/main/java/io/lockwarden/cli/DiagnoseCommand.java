@@ -15,7 +15,8 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code lockwarden diagnose}: reads every advisory lock, the sessions behind them and optionally
- * PgBouncer's console, and reports findings worst first with the fix to run. Exit 0 when nothing is
+ * PgBouncer's console, and reports incidents worst first, each with the one command that ends it
+ * ({@code --verbose}: every finding; {@code --all}: every lock). Exit 0 when nothing is
  * at warning level or above, 1 with findings, 2 on error.
  */
 @Command(name = "diagnose", mixinStandardHelpOptions = true,
@@ -49,6 +50,10 @@ final class DiagnoseCommand implements Callable<Integer> {
             description = "Idle holders and waits become warnings after this long (default: ${DEFAULT-VALUE}).")
     Duration idleThreshold;
 
+    @Option(names = "--all", description = "Also list every lock row, every waiter, PgBouncer's server connections "
+            + "and pg_stat_statements (text format; JSON always has everything).")
+    boolean all;
+
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
             description = "text (default) or json (documented in docs/diagnose-json.md).")
     Format format;
@@ -69,7 +74,8 @@ final class DiagnoseCommand implements Callable<Integer> {
         if (format == Format.json) {
             ctx.out().println(new JsonReport().render(d, target));
         } else {
-            ctx.out().print(new TextReport(ctx.color()).render(d, target));
+            String connection = server.url == null ? "" : "--url " + server.url;
+            ctx.out().print(new TextReport(ctx.color(), main.verbose, all, connection).render(d, target));
         }
         ctx.out().flush();
         return d.hasProblems() ? 1 : 0;

@@ -9,6 +9,7 @@ import io.lockwarden.inspect.Incident.Confidence;
 import io.lockwarden.inspect.Incident.Kind;
 import io.lockwarden.inspect.Incident.Remedy;
 import io.lockwarden.inspect.IncidentHolder;
+import io.lockwarden.inspect.KeyRanges;
 import io.lockwarden.inspect.PgBouncerServer;
 import io.lockwarden.inspect.PreparedTransaction;
 import io.lockwarden.inspect.SessionInfo;
@@ -143,8 +144,8 @@ public final class Incidents {
             case HIDDEN_HOLDER -> sessions + " this role may not see " + (n == 1 ? "holds " : "hold ") + lockText;
             case PREPARED_TRANSACTION -> throw new IllegalArgumentException("not a session incident");
         };
-        String unsafe = safe || kind == Kind.HIDDEN_HOLDER ? "" : " (" + holders.get(0).verdict().risk()
-                + (n > 1 ? ", ..." : "") + ")";
+        String unsafe = safe || kind == Kind.HIDDEN_HOLDER ? "" : "; " + (n == 1 ? "it " : "the first ")
+                + holders.get(0).verdict().risk();
         return head + unsafe + (waiters == 0 ? "" : "; " + waiters + " " + plural(waiters, "session")
                 + (waiters == 1 ? " waits" : " wait") + " behind " + (n == 1 ? "it" : "them"));
     }

@@ -1,4 +1,4 @@
-package io.lockwarden.inspect.internal;
+package io.lockwarden.inspect;
 
 import io.lockwarden.LockKey;
 import java.util.ArrayList;
