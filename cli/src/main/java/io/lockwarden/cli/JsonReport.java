@@ -9,8 +9,11 @@ import io.lockwarden.LockKey;
 import io.lockwarden.inspect.AdvisoryLockRow;
 import io.lockwarden.inspect.Diagnosis;
 import io.lockwarden.inspect.Finding;
+import io.lockwarden.inspect.Incident;
+import io.lockwarden.inspect.IncidentHolder;
 import io.lockwarden.inspect.PgBouncerServer;
 import io.lockwarden.inspect.PgBouncerView;
+import io.lockwarden.inspect.PreparedTransaction;
 import io.lockwarden.inspect.SessionInfo;
 import io.lockwarden.inspect.Severity;
 import io.lockwarden.inspect.Snapshot;
@@ -85,6 +88,11 @@ final class JsonReport {
             new TreeMap<>(f.evidence()).forEach((k, v) -> evidence.set(k, MAPPER.valueToTree(v)));
         }
 
+        ArrayNode incidents = root.putArray("incidents");
+        for (Incident i : d.incidents()) {
+            incident(incidents.addObject(), i, d.findings());
+        }
+
         ArrayNode locks = root.putArray("locks");
         for (AdvisoryLockRow l : s.locks()) {
             ObjectNode n = locks.addObject();
@@ -119,6 +127,24 @@ final class JsonReport {
             TerminationVerdict v = TerminationVerdict.of(si, s.visibility().readerPid());
             n.put("terminate_safe", v.safe());
             n.put("terminate_risk", v.risk());
+        }
+
+        ArrayNode prepared = root.putArray("prepared_transactions");
+        for (PreparedTransaction p : s.prepared()) {
+            ObjectNode n = prepared.addObject();
+            n.put("gid", p.gid());
+            n.put("owner", p.owner());
+            n.put("database", p.database());
+            time(n, "prepared_at", p.preparedAt());
+            n.put("transaction", p.transaction());
+            ArrayNode rows = n.putArray("locks");
+            for (AdvisoryLockRow l : p.locks()) {
+                ObjectNode o = rows.addObject();
+                key(o.putObject("key"), l.key(), l);
+                o.put("mode", l.mode());
+                o.put("granted", l.granted());
+                o.put("database", l.database());
+            }
         }
 
         PgBouncerView pgb = s.pgBouncer().orElse(null);
@@ -160,6 +186,62 @@ final class JsonReport {
             return MAPPER.writeValueAsString(root);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialize the diagnosis: " + e.getMessage(), e);
+        }
+    }
+
+    private static void incident(ObjectNode n, Incident i, List<Finding> all) {
+        n.put("kind", i.kind().id());
+        n.put("severity", i.severity().name().toLowerCase());
+        n.put("summary", i.summary());
+        n.put("lock_count", i.lockCount());
+        ArrayNode holders = n.putArray("holders");
+        for (IncidentHolder h : i.holders()) {
+            ObjectNode o = holders.addObject();
+            o.put("pid", h.pid());
+            o.put("application_name", h.applicationName());
+            o.put("user", h.user());
+            o.put("client_addr", h.clientAddr());
+            o.put("state", h.state());
+            o.put("in_state_seconds", h.inState().toSeconds());
+            o.put("lock_count", h.lockCount());
+            ArrayNode keys = o.putArray("keys");
+            h.keys().forEach(k -> key(keys.addObject(), k, null));
+            o.put("keys_text", h.keysText());
+            o.put("blocking", h.blocking());
+            o.put("pgbouncer_pool", h.pgBouncerPool());
+            o.put("terminate_safe", h.verdict().safe());
+            o.put("terminate_risk", h.verdict().risk());
+            o.put("instead", h.instead());
+            causes(o.putArray("causes"), h.causes());
+        }
+        ArrayNode gids = n.putArray("prepared_gids");
+        i.prepared().forEach(p -> gids.add(p.gid()));
+        ArrayNode waiters = n.putArray("waiter_pids");
+        i.waiterPids().forEach(waiters::add);
+        causes(n.putArray("causes"), i.causes());
+        ObjectNode remedy = n.putObject("remedy");
+        remedy.put("action", i.remedy().action());
+        remedy.put("command", i.remedy().command());
+        remedy.put("sql", i.remedy().sql());
+        ArrayNode pids = remedy.putArray("pids");
+        i.remedy().pids().forEach(pids::add);
+        remedy.put("note", i.remedy().note());
+        ArrayNode indexes = n.putArray("finding_indexes");
+        for (Finding f : i.findings()) {
+            int index = all.indexOf(f);
+            if (index >= 0) {
+                indexes.add(index);
+            }
+        }
+    }
+
+    private static void causes(ArrayNode arr, List<Incident.Cause> causes) {
+        for (Incident.Cause c : causes) {
+            ObjectNode o = arr.addObject();
+            o.put("code", c.code());
+            o.put("text", c.text());
+            o.put("confidence", c.confidence().name().toLowerCase());
+            o.put("holders", c.holders());
         }
     }
 
