@@ -36,7 +36,7 @@ class DiagnoseJsonSchemaTest {
         }
     }
 
-    private static JsonNode validated(CliRun r) throws Exception {
+    static JsonNode validated(CliRun r) throws Exception {
         JsonNode doc = new ObjectMapper().readTree(r.out());
         assertThat(schema().validate(doc)).as(r.out()).isEmpty();
         return doc;
