@@ -1,8 +1,11 @@
 package io.lockwarden.cli;
 
 import io.lockwarden.inspect.InspectionException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -109,12 +112,39 @@ public final class Main implements Runnable {
         new CommandLine(this).usage(context.out());
     }
 
-    /** Reports the version from the jar manifest. */
+    /**
+     * Reports the version, the git commit it was built from and the PostgreSQL and PgBouncer versions
+     * the build was tested with, from {@code build.properties} written by the build. Thread-safe.
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"lockwarden " + (v == null ? "development build" : v)};
+            Properties build = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("build.properties")) {
+                if (in != null) {
+                    build.load(in);
+                }
+            } catch (IOException e) {
+                // an unreadable resource only costs the details below: report what is known
+            }
+            String version = known(build.getProperty("version"), "development build");
+            String commit = known(build.getProperty("commit"), "unknown");
+            if ("true".equals(build.getProperty("dirty")) && !"unknown".equals(commit)) {
+                commit += " (with uncommitted changes)";
+            }
+            String postgres = known(build.getProperty("postgresql"), "unknown");
+            return new String[] {
+                "lockwarden " + version,
+                "commit " + commit,
+                "tested with PostgreSQL " + String.join(", ", postgres.trim().split("\\s+"))
+                        + " and PgBouncer " + known(build.getProperty("pgbouncer"), "unknown"),
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")",
+            };
+        }
+
+        private static String known(String value, String otherwise) {
+            // an unfiltered placeholder means the build could not supply the value (e.g. no git checkout)
+            return value == null || value.isBlank() || value.contains("${") ? otherwise : value;
         }
     }
 }

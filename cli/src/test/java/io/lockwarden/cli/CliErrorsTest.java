@@ -89,7 +89,7 @@ class CliErrorsTest {
                 "Exit codes");
         CliRun version = CliRun.run(Map.of(), "--version");
         assertThat(version.exit()).isZero();
-        assertThat(version.out()).startsWith("lockwarden ");
+        assertThat(version.out()).startsWith("lockwarden ").contains("tested with PostgreSQL 14.");
         assertThat(CliRun.run(Map.of(), "release", "--help").out())
                 .contains("--pid", "--idle-holders-older-than", "--dry-run", "--yes", "--force");
     }

@@ -65,7 +65,8 @@ class LauncherScriptTest {
     void launcherBuildsWhenNeededAndRunsDiagnoseWithExitCodes() throws Exception {
         Result version = run("--version");
         assertThat(version.exit()).as(version.err()).isZero();
-        assertThat(version.out().strip()).matches("lockwarden \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
+        assertThat(version.out().lines().findFirst().orElse("")).matches("lockwarden \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
+        assertThat(version.out()).contains("commit ", "tested with PostgreSQL 14.", ", 18.");
 
         try (LockSessions s = new LockSessions(SERVER)) {
             Connection leaker = s.open("launcher-leak");
