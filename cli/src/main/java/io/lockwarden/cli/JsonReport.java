@@ -97,10 +97,7 @@ final class JsonReport {
         for (AdvisoryLockRow l : s.locks()) {
             ObjectNode n = locks.addObject();
             n.put("pid", l.pid());
-            key(n.putObject("key"), l.key(), l);
-            n.put("mode", l.mode());
-            n.put("granted", l.granted());
-            n.put("database", l.database());
+            lockRow(n, l);
         }
 
         ArrayNode sessions = root.putArray("sessions");
@@ -138,13 +135,7 @@ final class JsonReport {
             time(n, "prepared_at", p.preparedAt());
             n.put("transaction", p.transaction());
             ArrayNode rows = n.putArray("locks");
-            for (AdvisoryLockRow l : p.locks()) {
-                ObjectNode o = rows.addObject();
-                key(o.putObject("key"), l.key(), l);
-                o.put("mode", l.mode());
-                o.put("granted", l.granted());
-                o.put("database", l.database());
-            }
+            p.locks().forEach(l -> lockRow(rows.addObject(), l));
         }
 
         PgBouncerView pgb = s.pgBouncer().orElse(null);
@@ -233,6 +224,14 @@ final class JsonReport {
                 indexes.add(index);
             }
         }
+    }
+
+    /** The fields of a lock row shared by {@code locks[]} and {@code prepared_transactions[].locks[]}. */
+    private static void lockRow(ObjectNode n, AdvisoryLockRow l) {
+        key(n.putObject("key"), l.key(), l);
+        n.put("mode", l.mode());
+        n.put("granted", l.granted());
+        n.put("database", l.database());
     }
 
     private static void causes(ArrayNode arr, List<Incident.Cause> causes) {
