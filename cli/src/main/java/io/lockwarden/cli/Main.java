@@ -46,7 +46,8 @@ public final class Main implements Runnable {
         }
     }
 
-    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Show stack traces of errors.")
+    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+            description = "Show stack traces of errors; diagnose also lists every finding.")
     boolean verbose;
 
     private final CliContext context;
