@@ -1,11 +1,13 @@
 package io.lockwarden;
 
+import io.lockwarden.internal.Connections;
+import io.lockwarden.internal.FencingTable;
 import io.lockwarden.internal.GuardedDataSource;
 import io.lockwarden.internal.HeldLock;
 import io.lockwarden.internal.LockReporter;
 import io.lockwarden.internal.LockStatements;
+import io.lockwarden.internal.SessionAcquisition;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,7 +47,8 @@ import javax.sql.DataSource;
  *       {@link LeaderLock} with a heartbeat and a lost-lock callback.</li>
  * </ul>
  * Shared (read) locks: the {@link LockMode} overloads, or {@link #withSharedLock}. Safety net for
- * pools: {@link #guard(DataSource)}.
+ * pools: {@link #guard(DataSource)}. Fencing tokens for session and leader locks, so that protected
+ * writes can refuse a stale holder: {@link Builder#fencingTokens(boolean)}.
  *
  * <h2>Failures</h2>
  * All unchecked: {@link LockTimeoutException} (server {@code lock_timeout}, SQLSTATE 55P03),
@@ -68,17 +71,34 @@ public final class AdvisoryLocks {
     /** The default heartbeat interval of leader locks: 5 seconds. */
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(5);
 
-    private final DataSource dataSource;
+    /** The default name of the fencing-token table: {@value}. */
+    public static final String DEFAULT_FENCING_TABLE = "lockwarden_fencing";
+
     private final Duration defaultTimeout;
     private final Duration heartbeat;
     private final LockReporter reporter;
-    private volatile boolean verifiedPostgres;
+    private final Connections connections;
+    private final SessionAcquisition sessions;
+    private final FencingTable fencing;
 
     private AdvisoryLocks(Builder b) {
-        this.dataSource = b.dataSource;
         this.defaultTimeout = b.defaultTimeout;
         this.heartbeat = b.heartbeat;
         this.reporter = new LockReporter(b.listener, b.clock);
+        this.connections = new Connections(b.dataSource, reporter);
+        this.fencing = b.fencingTable == null ? null : FencingTable.named(b.fencingTable);
+        this.sessions = new SessionAcquisition(connections, reporter, fencing);
+    }
+
+    /**
+     * The SQL that creates a fencing-token table (idempotent: {@code CREATE TABLE IF NOT EXISTS}), for a
+     * migration when the application's role may not create tables; see {@link Builder#fencingTable(String)}.
+     *
+     * @param table {@code table} or {@code schema.table}, lower-case letters, digits and underscores
+     * @throws IllegalArgumentException for another name
+     */
+    public static String fencingTableSql(String table) {
+        return FencingTable.named(table).createSql();
     }
 
     /**
@@ -130,6 +150,11 @@ public final class AdvisoryLocks {
     /** The heartbeat interval of leader locks. */
     public Duration heartbeat() {
         return heartbeat;
+    }
+
+    /** The table issuing fencing tokens to session and leader locks, or empty when tokens are off. */
+    public Optional<String> fencingTable() {
+        return fencing == null ? Optional.empty() : Optional.of(fencing.name());
     }
 
     // ---------------------------------------------------------------- transaction scope
@@ -354,7 +379,7 @@ public final class AdvisoryLocks {
      */
     public SessionLock acquire(LockKey key, LockMode mode, Duration timeout) {
         requireKey(key);
-        return new SessionLock(acquireDedicated(key, requireMode(mode), requireTimeout(timeout), LockScope.SESSION));
+        return new SessionLock(sessions.dedicated(key, requireMode(mode), requireTimeout(timeout), LockScope.SESSION));
     }
 
     /** Acquires an exclusive session lock if it is free right now; empty when busy. See {@link #acquire(LockKey, LockMode, Duration)}. */
@@ -365,7 +390,7 @@ public final class AdvisoryLocks {
     /** Acquires a session lock in the given mode if it is free right now; empty when busy. */
     public Optional<SessionLock> tryAcquire(LockKey key, LockMode mode) {
         requireKey(key);
-        HeldLock held = acquireDedicated(key, requireMode(mode), null, LockScope.SESSION);
+        HeldLock held = sessions.dedicated(key, requireMode(mode), null, LockScope.SESSION);
         return held == null ? Optional.empty() : Optional.of(new SessionLock(held));
     }
 
@@ -388,36 +413,15 @@ public final class AdvisoryLocks {
         requireKey(key);
         requireTimeout(timeout);
         requireConnection(connection);
-        Instant start = reporter.now();
-        try {
-            int pid = LockStatements.lock(connection, List.of(key), LockMode.EXCLUSIVE, false, timeout);
-            return new SessionLock(new HeldLock(connection, false, false, key, LockMode.EXCLUSIVE, LockScope.SESSION,
-                    pid, reporter.since(start), reporter));
-        } catch (SQLException e) {
-            throw failed(key, LockMode.EXCLUSIVE, LockScope.SESSION, start,
-                    LockStatements.translate(e, List.of(key), timeout, List.of()));
-        } catch (LockwardenException e) {
-            throw failed(key, LockMode.EXCLUSIVE, LockScope.SESSION, start, e);
-        }
+        return new SessionLock(sessions.on(connection, key, timeout));
     }
 
     /** Like {@link #acquireOn} without waiting; empty when the lock is busy. */
     public Optional<SessionLock> tryAcquireOn(Connection connection, LockKey key) {
         requireKey(key);
         requireConnection(connection);
-        Instant start = reporter.now();
-        try {
-            int pid = LockStatements.tryLock(connection, key, LockMode.EXCLUSIVE, false);
-            if (pid == 0) {
-                reporter.failed(event(key, LockMode.EXCLUSIVE, LockScope.SESSION, start), busy(key), true);
-                return Optional.empty();
-            }
-            return Optional.of(new SessionLock(new HeldLock(connection, false, false, key, LockMode.EXCLUSIVE,
-                    LockScope.SESSION, pid, reporter.since(start), reporter)));
-        } catch (SQLException e) {
-            throw failed(key, LockMode.EXCLUSIVE, LockScope.SESSION, start,
-                    LockStatements.database(List.of(key), "trying session lock " + key, e));
-        }
+        HeldLock held = sessions.on(connection, key, null);
+        return held == null ? Optional.empty() : Optional.of(new SessionLock(held));
     }
 
     // ---------------------------------------------------------------- leader locks
@@ -447,7 +451,7 @@ public final class AdvisoryLocks {
         requireKey(key);
         requireTimeout(timeout);
         requireCallback(onLost);
-        HeldLock held = acquireDedicated(key, LockMode.EXCLUSIVE, timeout, LockScope.LEADER);
+        HeldLock held = sessions.dedicated(key, LockMode.EXCLUSIVE, timeout, LockScope.LEADER);
         LeaderLock leader = new LeaderLock(held);
         held.startHeartbeat(heartbeat, onLost);
         return leader;
@@ -461,7 +465,7 @@ public final class AdvisoryLocks {
     public Optional<LeaderLock> tryHoldLeader(LockKey key, Consumer<LockLostException> onLost) {
         requireKey(key);
         requireCallback(onLost);
-        HeldLock held = acquireDedicated(key, LockMode.EXCLUSIVE, null, LockScope.LEADER);
+        HeldLock held = sessions.dedicated(key, LockMode.EXCLUSIVE, null, LockScope.LEADER);
         if (held == null) {
             return Optional.empty();
         }
@@ -568,43 +572,6 @@ public final class AdvisoryLocks {
         return new LockedWorkException(key, t);
     }
 
-    /** Takes a session lock on a dedicated connection; {@code timeout == null} means try once (null when busy). */
-    private HeldLock acquireDedicated(LockKey key, LockMode mode, Duration timeout, LockScope scope) {
-        Instant start = reporter.now();
-        Connection c = open(key);
-        boolean keep = false;
-        boolean restoreAutoCommit = false;
-        try {
-            restoreAutoCommit = !c.getAutoCommit();
-            if (restoreAutoCommit) {
-                c.setAutoCommit(true);
-            }
-            int pid;
-            if (timeout == null) {
-                pid = LockStatements.tryLock(c, key, mode, false);
-                if (pid == 0) {
-                    reporter.failed(event(key, mode, scope, start), busy(key), true);
-                    return null;
-                }
-            } else {
-                pid = LockStatements.lock(c, List.of(key), mode, false, timeout);
-            }
-            HeldLock held = new HeldLock(c, true, restoreAutoCommit, key, mode, scope, pid, reporter.since(start), reporter);
-            keep = true;
-            return held;
-        } catch (SQLException e) {
-            List<LockStatements.Holder> holders = LockTimeoutException.SQLSTATE.equals(e.getSQLState())
-                    ? LockStatements.holders(c, List.of(key)) : List.of();
-            throw failed(key, mode, scope, start, LockStatements.translate(e, List.of(key), timeout, holders));
-        } catch (LockwardenException e) {
-            throw failed(key, mode, scope, start, e);
-        } finally {
-            if (!keep) {
-                finish(c, restoreAutoCommit ? false : null, null);
-            }
-        }
-    }
-
     private LockwardenException failed(LockKey key, LockMode mode, LockScope scope, Instant start, LockwardenException e) {
         reporter.failed(event(key, mode, scope, start), e, false);
         return e;
@@ -615,52 +582,16 @@ public final class AdvisoryLocks {
     }
 
     private static LockNotAvailableException busy(LockKey key) {
-        return new LockNotAvailableException(key, "advisory lock " + key + " is held by another session; "
-                + "nothing was acquired. Next: skip the work, retry later, or wait with a timeout instead.");
+        return LockStatements.busy(key);
     }
 
     private Connection open(LockKey key) {
-        Connection c;
-        try {
-            c = dataSource.getConnection();
-        } catch (SQLException e) {
-            throw LockStatements.database(List.of(key), "getting a connection from the DataSource for lock " + key, e);
-        }
-        if (!verifiedPostgres) {
-            try {
-                requirePostgres(c, "DataSource " + dataSource.getClass().getName());
-            } catch (RuntimeException e) {
-                finish(c, null, e);
-                throw e;
-            }
-            verifiedPostgres = true;
-        }
-        return c;
+        return connections.open(key);
     }
 
     /** Restores autocommit ({@code true}: set it back to true; {@code false}: back to false; null: leave) and closes. */
     private void finish(Connection c, Boolean restoreAutoCommit, Throwable failure) {
-        try {
-            if (restoreAutoCommit != null && c.getAutoCommit() != restoreAutoCommit) {
-                c.setAutoCommit(restoreAutoCommit);
-            }
-        } catch (SQLException e) {
-            if (failure != null) {
-                failure.addSuppressed(e);
-            } else {
-                reporter.warn("cannot restore autocommit before returning the connection: {}", e.toString());
-            }
-        } finally {
-            try {
-                c.close();
-            } catch (SQLException e) {
-                if (failure != null) {
-                    failure.addSuppressed(e);
-                } else {
-                    reporter.warn("closing a connection after a lock failed: {}", e.toString());
-                }
-            }
-        }
+        connections.finish(c, restoreAutoCommit, failure);
     }
 
     private static void rollbackQuietly(Connection c, Throwable cause) {
@@ -668,22 +599,6 @@ public final class AdvisoryLocks {
             c.rollback();
         } catch (SQLException e) {
             cause.addSuppressed(e);
-        }
-    }
-
-    private static void requirePostgres(Connection c, String what) {
-        String product;
-        try {
-            DatabaseMetaData meta = c.getMetaData();
-            product = meta.getDatabaseProductName();
-        } catch (SQLException e) {
-            throw new IllegalArgumentException(what + " cannot tell which database it reaches (" + e.getMessage()
-                    + "): Lockwarden needs PostgreSQL; pass a PostgreSQL DataSource or connection", e);
-        }
-        if (!"PostgreSQL".equalsIgnoreCase(product)) {
-            throw new IllegalArgumentException(what + " reaches '" + product + "', not PostgreSQL: advisory locks "
-                    + "are a PostgreSQL feature. Pass a DataSource or connection for a PostgreSQL database "
-                    + "(e.g. org.postgresql.ds.PGSimpleDataSource or a HikariCP pool with a jdbc:postgresql URL).");
         }
     }
 
@@ -710,7 +625,7 @@ public final class AdvisoryLocks {
         if (connection == null) {
             throw new IllegalArgumentException("connection must not be null: pass the JDBC connection to lock on");
         }
-        requirePostgres(connection, "connection " + connection.getClass().getName());
+        Connections.requirePostgres(connection, "connection " + connection.getClass().getName());
     }
 
     private static void requireKey(LockKey key) {
@@ -759,6 +674,7 @@ public final class AdvisoryLocks {
         private Duration heartbeat = DEFAULT_HEARTBEAT;
         private LockListener listener = LockListener.NONE;
         private Clock clock = Clock.systemUTC();
+        private String fencingTable;
 
         private Builder(DataSource dataSource) {
             if (dataSource == null) {
@@ -815,6 +731,33 @@ public final class AdvisoryLocks {
                 throw new IllegalArgumentException("clock must not be null: use Clock.systemUTC()");
             }
             this.clock = clock;
+            return this;
+        }
+
+        /**
+         * Issues fencing tokens from the table {@value AdvisoryLocks#DEFAULT_FENCING_TABLE}
+         * ({@code true}), or none ({@code false}, the default). See {@link #fencingTable(String)}.
+         */
+        public Builder fencingTokens(boolean enabled) {
+            this.fencingTable = enabled ? DEFAULT_FENCING_TABLE : null;
+            return this;
+        }
+
+        /**
+         * Gives every {@link SessionLock} and {@link LeaderLock} taken on Lockwarden's own connection
+         * ({@code acquire}, {@code tryAcquire}, {@code holdLeader}, {@code tryHoldLeader}) a fencing token:
+         * a number that strictly increases every time any client acquires that key, issued by the
+         * database in the acquiring round trip (one {@code INSERT ... ON CONFLICT DO UPDATE ... RETURNING}
+         * on this table, in the same statement as the lock). The table has one row per key, is created on
+         * first use ({@code CREATE TABLE IF NOT EXISTS}; without that privilege, create it with
+         * {@link AdvisoryLocks#fencingTableSql(String)} in a migration) and needs INSERT and UPDATE.
+         * Default: no tokens.
+         *
+         * @param table {@code table} or {@code schema.table}, lower-case letters, digits and underscores
+         * @throws IllegalArgumentException for another name
+         */
+        public Builder fencingTable(String table) {
+            this.fencingTable = FencingTable.named(table).name();
             return this;
         }
 

@@ -38,6 +38,19 @@ public final class LeaderLock implements AutoCloseable {
         return held.key();
     }
 
+    /**
+     * The fencing token issued with this lock: a number that strictly increases every time any client
+     * acquires this key, so a write guarded by it ({@code UPDATE ... WHERE fence_token <= :token}, see
+     * docs/core.md) is refused once a newer holder has written, even if this holder has lost the lock
+     * without noticing yet. No round trip.
+     *
+     * @throws IllegalStateException when the {@link AdvisoryLocks} was built without
+     *                               {@link AdvisoryLocks.Builder#fencingTokens(boolean) fencing tokens}
+     */
+    public long fencingToken() {
+        return held.fencingToken();
+    }
+
     /** The server backend pid holding the lock. */
     public int pid() {
         return held.pid();

@@ -40,6 +40,20 @@ public final class SessionLock implements AutoCloseable {
         return held.mode();
     }
 
+    /**
+     * The fencing token issued with this lock: a number that strictly increases every time any client
+     * acquires this key, so a write guarded by it ({@code UPDATE ... WHERE fence_token <= :token}, see
+     * docs/core.md) is refused once a newer holder has written, even if this holder has lost the lock
+     * without noticing yet. No round trip.
+     *
+     * @throws IllegalStateException when the {@link AdvisoryLocks} was built without
+     *                               {@link AdvisoryLocks.Builder#fencingTokens(boolean) fencing tokens},
+     *                               or the lock was taken on the caller's connection ({@code acquireOn})
+     */
+    public long fencingToken() {
+        return held.fencingToken();
+    }
+
     /** The server backend pid holding the lock ({@code pg_backend_pid()} when it was taken). */
     public int pid() {
         return held.pid();

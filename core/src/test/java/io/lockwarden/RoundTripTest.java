@@ -96,6 +96,23 @@ class RoundTripTest {
         assertThat(release.get()).isEqualTo(1);
     }
 
+    @Test
+    void aFencedSessionLockIssuesItsTokenInTheAcquiringRoundTrip() {
+        AdvisoryLocks fenced = AdvisoryLocks.builder(new SuppliedDataSource(RoundTripTest::oneConnection))
+                .fencingTable("fencing_round_trips").build();
+        fenced.acquire(LockKey.of(1L), Duration.ofSeconds(5)).close(); // warm up; creates the table
+        AtomicInteger release = new AtomicInteger();
+        long[] token = new long[1];
+        int acquire = count(() -> {
+            SessionLock lock = fenced.acquire(LockKey.named("rt", "fenced"), Duration.ofSeconds(5));
+            token[0] = lock.fencingToken();
+            release.set(count(lock::close));
+        });
+        System.out.printf("round trips: fenced session acquire=%d%n", acquire - release.get());
+        assertThat(token[0]).isPositive();
+        assertThat(acquire - release.get()).isEqualTo(1);
+    }
+
     private static int count(Runnable action) {
         int before = SYNCS.get();
         action.run();

@@ -40,6 +40,7 @@ public final class HeldLock {
     private final LockMode mode;
     private final LockScope scope;
     private final int pid;
+    private final long fencingToken;
     private final Instant acquiredAt;
     private final Throwable acquisition;
     private final LockReporter reporter;
@@ -57,10 +58,11 @@ public final class HeldLock {
      * @param connection        the connection holding it
      * @param dedicated         whether Lockwarden took the connection for this lock (and closes it on release)
      * @param restoreAutoCommit for a dedicated connection: set autocommit back to false on release
+     * @param fencingToken      the token issued with the lock, 0 when none was
      * @param waited            how long the acquisition waited (for the acquired event)
      */
     public HeldLock(Connection connection, boolean dedicated, boolean restoreAutoCommit, LockKey key, LockMode mode,
-                    LockScope scope, int pid, Duration waited, LockReporter reporter) {
+                    LockScope scope, int pid, long fencingToken, Duration waited, LockReporter reporter) {
         this.connection = connection;
         this.dedicated = dedicated;
         this.restoreAutoCommit = restoreAutoCommit;
@@ -68,6 +70,7 @@ public final class HeldLock {
         this.mode = mode;
         this.scope = scope;
         this.pid = pid;
+        this.fencingToken = fencingToken;
         this.reporter = reporter;
         this.acquiredAt = reporter.now();
         this.acquisition = new Throwable(scope.name().toLowerCase() + " lock " + key + " acquired on pid " + pid
@@ -92,6 +95,22 @@ public final class HeldLock {
     /** The backend pid that locked. */
     public int pid() {
         return pid;
+    }
+
+    /**
+     * The fencing token issued with this lock.
+     *
+     * @throws IllegalStateException when none was issued
+     */
+    public long fencingToken() {
+        if (fencingToken == 0) {
+            throw new IllegalStateException(scope.name().toLowerCase() + " lock " + key + " has no fencing token: "
+                    + (dedicated ? "its AdvisoryLocks was built without them. Fix: AdvisoryLocks.builder(dataSource)"
+                    + ".fencingTokens(true)" : "tokens are issued only for locks on Lockwarden's own connection "
+                    + "(acquire, holdLeader), whose increment commits with the lock. Fix: use acquire instead of "
+                    + "acquireOn"));
+        }
+        return fencingToken;
     }
 
     /** Whether the lock is still believed held (not released, not lost). */
@@ -373,6 +392,6 @@ public final class HeldLock {
     @Override
     public String toString() {
         return scope.name().toLowerCase() + " " + mode.name().toLowerCase() + " lock " + key + " on pid " + pid
-                + " (" + state.name().toLowerCase() + ")";
+                + (fencingToken == 0 ? "" : ", fencing token " + fencingToken) + " (" + state.name().toLowerCase() + ")";
     }
 }

@@ -4,6 +4,7 @@ import io.lockwarden.LockDatabaseException;
 import io.lockwarden.LockInterruptedException;
 import io.lockwarden.LockKey;
 import io.lockwarden.LockMode;
+import io.lockwarden.LockNotAvailableException;
 import io.lockwarden.LockTimeoutException;
 import io.lockwarden.LockwardenException;
 import java.sql.Connection;
@@ -75,6 +76,26 @@ public final class LockStatements {
                 }
             }
         }
+    }
+
+    /**
+     * What a failed blocking lock statement means: {@link LockInterruptedException} when it was
+     * cancelled because the thread was interrupted, otherwise {@code e} itself.
+     */
+    static SQLException interruptedOr(SQLException e, InterruptWatch watch, LockKey key) {
+        if (watch.cancelled() || (QUERY_CANCELED.equals(e.getSQLState()) && Thread.currentThread().isInterrupted())) {
+            throw new LockInterruptedException(key, "interrupted while waiting for lock " + key + "; the wait was "
+                    + "cancelled on the server and nothing was acquired (the thread's interrupt flag is still set)", e);
+        }
+        return e;
+    }
+
+    /**
+     * The failure of an acquisition that found the lock busy where the caller asked not to wait.
+     */
+    public static LockNotAvailableException busy(LockKey key) {
+        return new LockNotAvailableException(key, "advisory lock " + key + " is held by another session; "
+                + "nothing was acquired. Next: skip the work, retry later, or wait with a timeout instead.");
     }
 
     /** Tries the lock once without waiting, in one round trip; returns the backend pid, or 0 when busy. */
@@ -207,15 +228,15 @@ public final class LockStatements {
         return Long.toString(Math.max(1, Math.min(Integer.MAX_VALUE, millis)));
     }
 
-    private static String suffix(LockMode mode) {
+    static String suffix(LockMode mode) {
         return mode == LockMode.SHARED ? "_shared" : "";
     }
 
-    private static String arguments(LockKey key) {
+    static String arguments(LockKey key) {
         return key.form() == LockKey.Form.BIGINT ? "?::bigint" : "?::int4, ?::int4";
     }
 
-    private static int bind(PreparedStatement ps, int index, LockKey key) throws SQLException {
+    static int bind(PreparedStatement ps, int index, LockKey key) throws SQLException {
         if (key.form() == LockKey.Form.BIGINT) {
             ps.setLong(index, key.bigint());
             return index + 1;
