@@ -85,7 +85,7 @@ class ClassicIncidentTest {
             }
             try {
                 CliRun r = CliRun.run(CliRun.env(SERVER), "diagnose", "--url", SERVER.jdbcUrl(),
-                        "--pgbouncer", bouncer.adminJdbcUrl().replaceFirst("\\?.*", ""));
+                        "--pgbouncer", "jdbc:postgresql://127.0.0.1:" + bouncer.port() + "/pgbouncer");
                 String out = r.out();
                 // kept for people to look at (and for the docs): target/classic-incident.txt
                 java.nio.file.Files.writeString(java.nio.file.Path.of("target", "classic-incident.txt"), out);
