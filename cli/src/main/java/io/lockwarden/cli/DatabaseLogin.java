@@ -1,131 +1,112 @@
 package io.lockwarden.cli;
 
-import io.lockwarden.cli.internal.soak.JdbcUrls;
+import io.lockwarden.connect.ConnectionSettings;
+import io.lockwarden.connect.ConsoleException;
+import io.lockwarden.connect.Password;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.Properties;
+import java.util.Map;
+import java.util.Optional;
 import javax.sql.DataSource;
-import org.postgresql.Driver;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * Turns {@code --url} (or the {@code PGHOST}, {@code PGPORT}, {@code PGDATABASE}, {@code PGUSER},
- * {@code PGPASSWORD} environment variables) into a verified data source, prompting for a password
- * when the server asks for one and a person is at the terminal. Every failure becomes one
+ * Turns resolved connection settings ({@link ConnectionOptions}) into a verified data source, prompting for
+ * a password when the server asks for one and a person is at the terminal. Every failure becomes one
  * {@link CliException} line that names the target (never the password) and the fix. Not thread-safe.
  */
 final class DatabaseLogin {
     private final CliContext ctx;
-    private final String url;
+    private ConnectionSettings settings;
 
-    /** A login for the given URL, or from the environment when {@code url} is null. */
-    DatabaseLogin(CliContext ctx, String url) {
+    /** A login with these settings. */
+    DatabaseLogin(CliContext ctx, ConnectionSettings settings) {
         this.ctx = ctx;
-        this.url = url;
+        this.settings = settings;
+    }
+
+    /** The settings, including a password typed at the prompt once {@link #server()} has asked for one. */
+    ConnectionSettings settings() {
+        return settings;
     }
 
     /**
      * Connects once to check the login and returns the data source to use.
      *
-     * @throws CliException when the URL is malformed, the host unreachable, the login refused
+     * @throws CliException when the host is unreachable, the login refused, the database missing
      */
     PGSimpleDataSource server() {
-        return open(resolve(url == null ? fromEnvironment() : url, "PostgreSQL"), "PostgreSQL", false);
+        try {
+            return check(settings);
+        } catch (SQLException e) {
+            if (settings.password().isEmpty() && passwordMissing(e)) {
+                ConnectionSettings typed = prompt(settings).orElseThrow(() -> translate(e, settings));
+                try {
+                    PGSimpleDataSource ds = check(typed);
+                    settings = typed;
+                    return ds;
+                } catch (SQLException again) {
+                    throw translate(again, typed);
+                }
+            }
+            throw translate(e, settings);
+        }
     }
 
     /**
-     * Connects once to a PgBouncer admin console and returns the data source to use. The simple query
-     * protocol options the console needs are added to the URL when missing.
+     * The PgBouncer console settings for {@code --pgbouncer}: its own user and password when the string,
+     * environment or password file give them, else the server login's.
      *
-     * @param consoleUrl {@code jdbc:postgresql://host:port/pgbouncer}
-     * @param server     the server login, whose user and password are used unless the URL names its own
-     * @throws CliException when the URL is malformed or the console unreachable or refuses the user
+     * @throws CliException when the string is unusable or names a database other than {@code pgbouncer}
      */
-    PGSimpleDataSource pgBouncer(String consoleUrl, PGSimpleDataSource server) {
-        String u = consoleUrl;
-        if (!u.contains("preferQueryMode=")) {
-            u += (u.contains("?") ? "&" : "?") + "preferQueryMode=simple";
-        }
-        if (!u.contains("assumeMinServerVersion=")) {
-            u += "&assumeMinServerVersion=9.0";
-        }
-        PGSimpleDataSource ds = resolve(u, "PgBouncer console");
-        if (!"pgbouncer".equals(ds.getDatabaseName())) {
+    ConnectionSettings pgBouncer(String console) {
+        ConnectionSettings c = ConnectionOptions.resolve(ctx, "--pgbouncer", console,
+                Map.of("user", settings.user(), "dbname", "pgbouncer"));
+        if (!"pgbouncer".equals(c.database())) {
             throw new CliException("--pgbouncer must name the admin console database 'pgbouncer', got '"
-                    + ds.getDatabaseName() + "': use jdbc:postgresql://HOST:PORT/pgbouncer");
+                    + c.database() + "': use postgresql://HOST:PORT/pgbouncer");
         }
-        if (ds.getUser() == null) {
-            ds.setUser(server.getUser());
+        if (c.password().isEmpty() && c.user().equals(settings.user()) && settings.password().isPresent()) {
+            c = c.withPassword(settings.password().get());
         }
-        if (ds.getPassword() == null) {
-            ds.setPassword(server.getPassword());
-        }
-        return open(ds, "PgBouncer console", true);
+        return c;
     }
 
-    private String fromEnvironment() {
-        String host = ctx.getenv("PGHOST").orElse("localhost");
-        String port = ctx.getenv("PGPORT").orElse("5432");
-        String db = ctx.getenv("PGDATABASE").orElse(ctx.getenv("PGUSER").orElse(System.getProperty("user.name")));
-        return "jdbc:postgresql://" + host + ":" + port + "/" + db;
+    /**
+     * Asks for the console password when the console wants one and a person is at the terminal.
+     *
+     * @return the settings with the typed password, or empty when {@code e} is not a missing password or
+     *         nobody can type one
+     */
+    Optional<ConnectionSettings> consolePassword(ConnectionSettings console, ConsoleException e) {
+        if (e.failure() != ConsoleException.Failure.PASSWORD_REQUIRED) {
+            return Optional.empty();
+        }
+        return prompt(console);
     }
 
-    private PGSimpleDataSource resolve(String jdbcUrl, String what) {
-        Properties parsed = jdbcUrl.startsWith("jdbc:postgresql:") ? Driver.parseURL(jdbcUrl, new Properties()) : null;
-        if (parsed == null) {
-            throw new CliException("malformed " + what + " JDBC URL '" + JdbcUrls.redact(jdbcUrl)
-                    + "': expected jdbc:postgresql://HOST:PORT/DATABASE");
+    private Optional<ConnectionSettings> prompt(ConnectionSettings s) {
+        if (!ctx.interactive() || ctx.passwords() == null) {
+            return Optional.empty();
         }
-        String userInfo = JdbcUrls.userInfoProblem(jdbcUrl);
-        if (userInfo != null) {
-            throw new CliException("malformed " + what + " JDBC URL '" + JdbcUrls.redact(jdbcUrl) + "': " + userInfo);
-        }
+        char[] typed = ctx.passwords().read("Password for user " + s.user() + " at " + s.target() + ": ");
+        return typed == null ? Optional.empty()
+                : Optional.of(s.withPassword(Password.of(new String(typed), "the prompt")));
+    }
+
+    private static PGSimpleDataSource check(ConnectionSettings s) throws SQLException {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         try {
-            ds.setURL(jdbcUrl);
+            ds.setURL(s.jdbcUrl());
         } catch (IllegalArgumentException e) {
-            throw new CliException("malformed " + what + " JDBC URL '" + JdbcUrls.redact(jdbcUrl) + "': " + e.getMessage());
+            throw new CliException("cannot use the connection settings for " + s.target() + ": " + e.getMessage(), e);
         }
-        if (ds.getUser() == null || ds.getUser().isEmpty()) {
-            ds.setUser(ctx.getenv("PGUSER").orElse(System.getProperty("user.name")));
-        }
-        if (ds.getPassword() == null) {
-            ctx.getenv("PGPASSWORD").ifPresent(ds::setPassword);
-        }
-        if (ds.getApplicationName() == null || ds.getApplicationName().startsWith("PostgreSQL JDBC")) {
-            ds.setApplicationName("lockwarden");
-        }
-        if (!jdbcUrl.contains("connectTimeout=")) {
-            ds.setConnectTimeout(10);
-        }
-        return ds;
-    }
-
-    private PGSimpleDataSource open(PGSimpleDataSource ds, String what, boolean console) {
-        try {
-            check(ds);
-            return ds;
-        } catch (SQLException e) {
-            if (ds.getPassword() == null && passwordMissing(e) && ctx.interactive() && ctx.passwords() != null) {
-                char[] typed = ctx.passwords().read("Password for user " + ds.getUser() + " at " + target(ds) + ": ");
-                if (typed != null) {
-                    ds.setPassword(new String(typed));
-                    try {
-                        check(ds);
-                        return ds;
-                    } catch (SQLException again) {
-                        throw translate(again, ds, what, console);
-                    }
-                }
-            }
-            throw translate(e, ds, what, console);
-        }
-    }
-
-    private static void check(DataSource ds) throws SQLException {
+        ds.setUser(s.user());
+        s.password().ifPresent(p -> ds.setPassword(p.reveal()));
         try (Connection c = ds.getConnection()) {
             c.isValid(5);
         }
+        return ds;
     }
 
     private static boolean passwordMissing(SQLException e) {
@@ -137,26 +118,27 @@ final class DatabaseLogin {
                 + ds.getDatabaseName();
     }
 
-    private static CliException translate(SQLException e, PGSimpleDataSource ds, String what, boolean console) {
-        String at = what + " at " + target(ds);
-        String user = "'" + ds.getUser() + "'";
+    private static CliException translate(SQLException e, ConnectionSettings s) {
+        String at = "PostgreSQL at " + s.target();
+        String user = "'" + s.user() + "'";
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         String detail = rootMessage(e);
         if (passwordMissing(e)) {
             return new CliException(at + " requires a password for user " + user
-                    + ": set PGPASSWORD, or run in a terminal to be prompted", e);
+                    + ": set PGPASSWORD, add it to ~/.pgpass, or run in a terminal to be prompted", e);
         }
-        if (console && (state.startsWith("28") || state.equals("08P01") || detail.contains("not allowed"))) {
-            return new CliException(at + " refused user " + user + " (" + detail + "): connect as a user listed in "
-                    + "PgBouncer's admin_users or stats_users", e);
+        if (detail.contains("does not support SSL")) {
+            return new CliException(at + " does not offer TLS, which sslmode=" + s.sslMode().keyword()
+                    + " requires: use sslmode=prefer (PGSSLMODE), or turn on ssl in postgresql.conf", e);
         }
         return switch (state) {
             case "28P01" -> new CliException("password authentication failed for user " + user + " at " + at
-                    + ": check PGPASSWORD or the password you typed", e);
+                    + s.password().map(p -> " (password from " + p.source() + ")").orElse("")
+                    + ": check PGPASSWORD, ~/.pgpass or the password you typed", e);
             case "28000" -> new CliException(at + " refused user " + user + " (" + detail
                     + "): check the role name and pg_hba.conf", e);
-            case "3D000" -> new CliException(at + ": database '" + ds.getDatabaseName()
-                    + "' does not exist; name an existing database in the URL or PGDATABASE", e);
+            case "3D000" -> new CliException(at + ": database '" + s.database()
+                    + "' does not exist; name an existing database with -d, the URL or PGDATABASE", e);
             default -> new CliException("cannot connect to " + at + " (" + detail
                     + "): check that the server is running and the host and port are right", e);
         };

@@ -1,11 +1,15 @@
 package io.lockwarden.cli;
 
+import io.lockwarden.connect.ConnectionSettings;
+import io.lockwarden.connect.ConsoleException;
 import io.lockwarden.inspect.Diagnosis;
+import io.lockwarden.inspect.InspectionException;
 import io.lockwarden.inspect.Inspector;
 import io.lockwarden.inspect.rules.RuleOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Command;
@@ -19,7 +23,7 @@ import picocli.CommandLine.ParentCommand;
  * ({@code --verbose}: every finding; {@code --all}: every lock). Exit 0 when nothing is
  * at warning level or above, 1 with findings, 2 on error.
  */
-@Command(name = "diagnose", mixinStandardHelpOptions = true,
+@Command(name = "diagnose",
         description = {"Show who holds advisory locks, who waits, what is stuck, why, and the safe fix.",
             "Read-only: nothing is locked, unlocked or terminated."},
         exitCodeListHeading = "%nExit codes:%n",
@@ -34,11 +38,14 @@ final class DiagnoseCommand implements Callable<Integer> {
     Main main;
 
     @Mixin
-    ServerOptions server;
+    ConnectionOptions connection;
 
-    @Option(names = "--pgbouncer", paramLabel = "JDBC_URL",
-            description = "PgBouncer admin console, e.g. jdbc:postgresql://bouncer:6432/pgbouncer (user and "
-                    + "password default to the server's); links pooled connections to backends by remote_pid.")
+    @Option(names = "--pgbouncer", paramLabel = "CONNECTION",
+            description = {"PgBouncer admin console, in any form --url takes: postgresql://bouncer:6432/pgbouncer,",
+                "\"host=bouncer port=6432 dbname=pgbouncer\" or jdbc:postgresql://bouncer:6432/pgbouncer",
+                "(database defaults to pgbouncer; user and password to the server's unless given or in",
+                "~/.pgpass). Works on a stock PgBouncer (trust, md5, scram, TLS); links pooled connections",
+                "to backends by remote_pid."})
     String pgbouncer;
 
     @Option(names = "--namespace", paramLabel = "NAME",
@@ -61,23 +68,66 @@ final class DiagnoseCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CliContext ctx = main.context();
-        DatabaseLogin login = new DatabaseLogin(ctx, server.url);
+        DatabaseLogin login = new DatabaseLogin(ctx, connection.server(ctx));
         PGSimpleDataSource ds = login.server();
-        Inspector.Builder builder = Inspector.builder(ds)
-                .options(RuleOptions.defaults().withIdleThreshold(idleThreshold));
-        namespaces.forEach(builder::namespace);
-        if (pgbouncer != null) {
-            builder.pgBouncer(login.pgBouncer(pgbouncer, ds));
+        ConnectionSettings console = pgbouncer == null ? null : login.pgBouncer(pgbouncer);
+        Diagnosis d;
+        try {
+            d = inspector(ds, console).diagnose();
+        } catch (InspectionException e) {
+            // read-only, so asking for the console's password and reading again is harmless
+            Optional<ConnectionSettings> typed = e.getCause() instanceof ConsoleException ce
+                    ? login.consolePassword(console, ce) : Optional.empty();
+            if (typed.isEmpty()) {
+                throw e;
+            }
+            d = inspector(ds, typed.get()).diagnose();
         }
-        Diagnosis d = builder.build().diagnose();
         String target = DatabaseLogin.target(ds) + " as " + ds.getUser();
         if (format == Format.json) {
             ctx.out().println(new JsonReport().render(d, target));
         } else {
-            String connection = server.url == null ? "" : "--url " + server.url;
-            ctx.out().print(new TextReport(ctx.color(), main.verbose, all, connection).render(d, target));
+            ctx.out().print(new TextReport(ctx.color(), main.verbose, all, connectionArguments()).render(d, target));
         }
         ctx.out().flush();
         return d.hasProblems() ? 1 : 0;
+    }
+
+    /**
+     * The connection options as given, to repeat in the printed {@code fix:} commands so that they reach the
+     * same server (the PG* environment and files apply to them as they did here). A password in the connection
+     * string is left out (the printed command then finds it where libpq does: PGPASSWORD, ~/.pgpass, a prompt).
+     */
+    private String connectionArguments() {
+        List<String> args = new ArrayList<>();
+        String[][] given = {{"--url", withoutPassword(connection.url)}, {"-h", connection.host},
+            {"-p", connection.port}, {"-U", connection.user}, {"-d", withoutPassword(connection.dbname)}};
+        for (String[] option : given) {
+            if (option[1] != null) {
+                args.add(option[0] + " " + (option[1].matches("[\\w@:/.?&=%,+-]+") ? option[1]
+                        : "'" + option[1].replace("'", "'\\''") + "'"));
+            }
+        }
+        return String.join(" ", args);
+    }
+
+    /** A connection string without its password: URI userinfo, {@code password=} keyword or query parameter. */
+    static String withoutPassword(String connection) {
+        if (connection == null) {
+            return null;
+        }
+        return connection.replaceAll("(://[^:/@?]*):[^@/?]*@", "$1@")
+                .replaceAll("(?i)([?&])password=[^&]*&?", "$1").replaceAll("[?&]$", "")
+                .replaceAll("(?i)\\s*\\bpassword\\s*=\\s*('(?:[^'\\\\]|\\\\.)*'|\\S+)", "");
+    }
+
+    private Inspector inspector(PGSimpleDataSource ds, ConnectionSettings console) {
+        Inspector.Builder builder = Inspector.builder(ds)
+                .options(RuleOptions.defaults().withIdleThreshold(idleThreshold));
+        namespaces.forEach(builder::namespace);
+        if (console != null) {
+            builder.pgBouncer(console);
+        }
+        return builder.build();
     }
 }

@@ -40,6 +40,17 @@ public final class Main implements Runnable {
         defaultProperty("org.slf4j.simpleLogger.log.com.zaxxer.hikari", "error");
     }
 
+    /** Held so the level set on it is not lost when the logger would otherwise be garbage collected. */
+    private static final java.util.logging.Logger JUL_ROOT = java.util.logging.Logger.getLogger("");
+
+    /**
+     * java.util.logging (pgjdbc's "Unsupported Server Version", with its date line) reaches the terminal only
+     * with --verbose: the CLI's own messages are one line each.
+     */
+    static void driverLogging(boolean verbose) {
+        JUL_ROOT.setLevel(verbose ? java.util.logging.Level.INFO : java.util.logging.Level.OFF);
+    }
+
     private static void defaultProperty(String name, String value) {
         if (System.getProperty(name) == null) {
             System.setProperty(name, value);
@@ -47,7 +58,8 @@ public final class Main implements Runnable {
     }
 
     @Option(names = "--verbose", scope = ScopeType.INHERIT,
-            description = "Show stack traces of errors; diagnose also lists every finding.")
+            description = "Show stack traces of errors and the database driver's log messages; diagnose also "
+                    + "lists every finding.")
     boolean verbose;
 
     private final CliContext context;
@@ -78,6 +90,7 @@ public final class Main implements Runnable {
      */
     public static int run(CliContext context, String... args) {
         boolean verbose = Arrays.asList(args).contains("--verbose");
+        driverLogging(verbose);
         CommandLine cl = new CommandLine(new Main(context));
         cl.setOut(new PrintWriter(context.out(), true));
         cl.setErr(new PrintWriter(context.err(), true));

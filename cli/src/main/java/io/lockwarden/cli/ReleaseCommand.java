@@ -38,7 +38,7 @@ import picocli.CommandLine.ParentCommand;
  * same confirmation rules. Exit 0 when every chosen session was ended and its locks are gone, 1 when some
  * were refused, declined or still hold locks, 2 on error.
  */
-@Command(name = "release", mixinStandardHelpOptions = true,
+@Command(name = "release",
         description = {"End the sessions that hold stuck advisory locks, safely.",
             "Sessions with uncommitted writes, running queries, non-client backends and this",
             "session itself are refused unless --force; asks on a terminal unless --yes."},
@@ -57,7 +57,7 @@ final class ReleaseCommand implements Callable<Integer> {
     Main main;
 
     @Mixin
-    ServerOptions server;
+    ConnectionOptions connection;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Selection selection;
@@ -96,7 +96,7 @@ final class ReleaseCommand implements Callable<Integer> {
     public Integer call() {
         CliContext ctx = main.context();
         PrintStream out = ctx.out();
-        PGSimpleDataSource ds = new DatabaseLogin(ctx, server.url).server();
+        PGSimpleDataSource ds = new DatabaseLogin(ctx, connection.server(ctx)).server();
         Inspector.Builder builder = Inspector.builder(ds).statements(false);
         namespaces.forEach(builder::namespace);
         Inspector inspector = builder.build();

@@ -1,6 +1,8 @@
 package io.lockwarden.cli;
 
 import io.lockwarden.cli.internal.soak.JdbcUrls;
+import io.lockwarden.connect.ConnectionSettings;
+import io.lockwarden.connect.Password;
 import io.lockwarden.cli.internal.soak.Fault;
 import io.lockwarden.cli.internal.soak.SoakConfig;
 import io.lockwarden.cli.internal.soak.SoakMode;
@@ -13,11 +15,13 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -32,26 +36,22 @@ import picocli.CommandLine.Spec;
         description = {"Run lock-protected units of work with injected faults and watch pg_locks: "
                 + "prove that no lock leaks and mutual exclusion holds.",
                 "Writes soak.csv and soak.svg (held and waiting locks over time) into --out.",
-                "Exit codes: 0 pass, 1 fail, 2 bad usage."},
-        mixinStandardHelpOptions = true)
+                "Exit codes: 0 pass, 1 fail, 2 bad usage."})
 public final class SoakCommand implements Callable<Integer> {
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--url", paramLabel = "JDBC_URL",
-            description = "JDBC URL of the PostgreSQL server (required), e.g. jdbc:postgresql://localhost:5432/app")
-    String url;
+    @Mixin
+    ConnectionOptions connection;
 
-    @Option(names = "--pooler-url", paramLabel = "JDBC_URL",
-            description = "JDBC URL the workers use instead, e.g. a PgBouncer in transaction mode")
+    @Option(names = "--pooler-url", paramLabel = "CONNECTION",
+            description = "Where the workers connect instead, e.g. a PgBouncer in transaction mode, in any form --url "
+                    + "takes (postgresql://bouncer:6432/app); its console (database pgbouncer) serves pool-evict")
     String poolerUrl;
 
-    @Option(names = "--user", description = "Role to connect as (default: from the URL)")
-    String user;
-
-    @Option(names = "--password", description = "Password (default: PGPASSWORD, else from the URL). Never printed.")
+    @Option(names = "--password", description = "Password (default: the URL, PGPASSWORD, ~/.pgpass). Never printed.")
     String password;
 
     @Option(names = "--workers", defaultValue = "16", description = "Worker threads and client pool size (default ${DEFAULT-VALUE})")
@@ -125,13 +125,23 @@ public final class SoakCommand implements Callable<Integer> {
     }
 
     private SoakConfig config() {
-        if (url == null || url.isBlank()) {
-            throw new IllegalArgumentException("--url is required: give the server's JDBC URL, "
-                    + "e.g. --url jdbc:postgresql://localhost:5432/app");
+        CliContext ctx = main.context();
+        if (connection.url == null && connection.dbname == null && connection.host == null
+                && ctx.getenv("PGHOST").isEmpty() && ctx.getenv("PGDATABASE").isEmpty() && ctx.getenv("PGSERVICE").isEmpty()) {
+            throw new IllegalArgumentException("--url (or -h/-d, PGHOST, PGDATABASE, PGSERVICE) is required: name the "
+                    + "server to soak, e.g. --url postgresql://localhost:5432/app");
         }
-        requireJdbc("--url", url);
+        // jdbc:lockwarden:postgresql:// sends the workers' connections through the guard driver: resolve the
+        // plain URL behind it, then hand SoakRun the guard form again
+        boolean guardServer = JdbcUrls.guarded(connection.url);
+        connection.url = JdbcUrls.unguarded(connection.url);
+        ConnectionSettings server = settings(() -> connection.server(ctx));
+        String serverUrl = guardServer ? JdbcUrls.withGuard(server.jdbcUrl()) : server.jdbcUrl();
+        String pooler = null;
         if (poolerUrl != null) {
-            requireJdbc("--pooler-url", poolerUrl);
+            pooler = settings(() -> ConnectionOptions.resolve(ctx, "--pooler-url", JdbcUrls.unguarded(poolerUrl),
+                    Map.of("user", server.user()))).jdbcUrl();
+            pooler = JdbcUrls.guarded(poolerUrl) ? JdbcUrls.withGuard(pooler) : pooler;
         }
         if (workers < 1 || workers > 512) {
             throw new IllegalArgumentException("--workers must be between 1 and 512, got " + workers);
@@ -146,22 +156,19 @@ public final class SoakCommand implements Callable<Integer> {
         Duration timeout = parseDuration("--lock-timeout", lockTimeout);
         Set<Fault> faultSet = Fault.parseList(faults);
         SoakMode soakMode = SoakMode.parse(mode);
-        String pw = password != null ? password : main.context().getenv("PGPASSWORD").orElse(null);
+        String pw = password != null ? password : server.password().map(Password::reveal).orElse(null);
         Path dir = out != null ? out : Path.of("lockwarden-soak-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
         long s = seed != null ? seed : System.nanoTime();
-        return new SoakConfig(url, poolerUrl, user, pw, workers, runFor, keys, faultSet, faultRate, soakMode,
+        return new SoakConfig(serverUrl, pooler, server.user(), pw, workers, runFor, keys, faultSet, faultRate, soakMode,
                 timeout, dir, s);
     }
 
-    private static void requireJdbc(String option, String value) {
-        if (!value.startsWith("jdbc:postgresql://")) {
-            throw new IllegalArgumentException(option + " must be a PostgreSQL JDBC URL starting with "
-                    + "jdbc:postgresql://, e.g. jdbc:postgresql://localhost:5432/app");
-        }
-        String userInfo = JdbcUrls.userInfoProblem(value);
-        if (userInfo != null) {
-            throw new IllegalArgumentException(option + ": " + userInfo);
+    private static ConnectionSettings settings(java.util.function.Supplier<ConnectionSettings> resolve) {
+        try {
+            return resolve.get();
+        } catch (CliException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
     }
 

@@ -21,14 +21,14 @@ class CliErrorsTest {
     @Test
     void malformedUrl() {
         CliRun r = CliRun.run(CliRun.env(SERVER), "diagnose", "--url", "jdbc:mysql://db/app?password=hunter2");
-        assertOneLineError(r, "malformed", "jdbc:postgresql://HOST:PORT/DATABASE");
+        assertOneLineError(r, "--url", "not a PostgreSQL JDBC URL", "jdbc:postgresql://HOST:PORT/DATABASE");
         assertThat(r.err()).doesNotContain("hunter2");
     }
 
     @Test
     void passwordInTheHostPartIsRefusedWithoutEchoingIt() {
         CliRun diagnose = CliRun.run(CliRun.env(SERVER), "diagnose", "--url", "jdbc:postgresql://app:s3cr3t-pw@127.0.0.1:1/app");
-        assertOneLineError(diagnose, "malformed", "?user=NAME", "PGPASSWORD");
+        assertOneLineError(diagnose, "--url", "?user=NAME", "PGPASSWORD", "postgresql://user@host/db");
         assertThat(diagnose.err()).doesNotContain("s3cr3t-pw");
         CliRun soak = CliRun.run(Map.of(), "soak", "--url", "jdbc:postgresql://app:s3cr3t-pw@127.0.0.1:1/app");
         assertThat(soak.exit()).isEqualTo(2);

@@ -226,4 +226,24 @@ class DiagnoseCommandTest {
                     .contains("GRANT pg_monitor TO <role>");
         }
     }
+
+    @Test
+    void theFixCommandRepeatsTheConnectionButNeverItsPassword() throws Exception {
+        assertThat(DiagnoseCommand.withoutPassword("postgresql://ops:s3cret@db:5432/app?sslmode=require"))
+                .isEqualTo("postgresql://ops@db:5432/app?sslmode=require");
+        assertThat(DiagnoseCommand.withoutPassword("host=db password='s 3' dbname=app")).isEqualTo("host=db dbname=app");
+        assertThat(DiagnoseCommand.withoutPassword("jdbc:postgresql://db/app?password=s3cret&ssl=true"))
+                .isEqualTo("jdbc:postgresql://db/app?ssl=true");
+        try (LockSessions s = new LockSessions(SERVER)) {
+            Connection leaker = s.open("uri-leaker");
+            int pid = pid(leaker);
+            exec(leaker, "SELECT pg_advisory_lock(31338)");
+            String uri = "postgresql://postgres:" + SERVER.password() + "@" + SERVER.host() + ":" + SERVER.port()
+                    + "/postgres";
+            CliRun r = CliRun.run(Map.of(), "diagnose", "--url", uri, "--idle-threshold", "0s");
+            assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(1);
+            assertThat(r.out()).contains("fix: lockwarden release --pid " + pid + " --url postgresql://postgres@"
+                    + SERVER.host() + ":" + SERVER.port() + "/postgres").doesNotContain(SERVER.password());
+        }
+    }
 }

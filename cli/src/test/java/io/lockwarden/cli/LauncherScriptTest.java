@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lockwarden.testkit.fixture.LockSessions;
+import io.lockwarden.testkit.fixture.PgBouncer;
 import io.lockwarden.testkit.fixture.PostgresServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -85,5 +86,17 @@ class LauncherScriptTest {
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err().strip().lines().filter(l -> l.startsWith("lockwarden: ") && !l.contains("building")))
                 .singleElement().asString().contains("cannot connect");
+    }
+
+    @Test
+    void diagnoseThroughAStockPgBouncerWithPsqlFlagsPrintsNoDriverLogging() throws Exception {
+        try (PgBouncer bouncer = PgBouncer.builder(SERVER).start()) {
+            Result r = run("diagnose", "-h", "127.0.0.1", "-p", String.valueOf(SERVER.port()), "-d", "postgres",
+                    "--pgbouncer", "postgresql://127.0.0.1:" + bouncer.port() + "/pgbouncer");
+            assertThat(r.exit()).as(r.err()).isLessThan(2);
+            assertThat(r.out()).contains("127.0.0.1:" + SERVER.port() + "/postgres as postgres");
+            // the launcher's own "building the jar" line aside, nothing: no java.util.logging, no driver warning
+            assertThat(r.err().lines().filter(l -> !l.startsWith("lockwarden: building "))).as(r.err()).isEmpty();
+        }
     }
 }

@@ -45,7 +45,7 @@ class PublishedArtifactsIT {
     @Test
     void everyPublishedModuleIsStagedWithSourcesJavadocLicenceAndAModuleName() throws Exception {
         List<String> modules = publishedJarModules();
-        assertThat(modules).contains("lockwarden-core", "lockwarden-inspect", "lockwarden-scan",
+        assertThat(modules).contains("lockwarden-connect", "lockwarden-core", "lockwarden-inspect", "lockwarden-scan",
                 "lockwarden-testkit", "lockwarden-testkit-fixtures");
         Set<String> moduleNames = new HashSet<>();
         for (String artifact : modules) {

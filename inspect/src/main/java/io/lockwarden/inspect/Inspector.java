@@ -1,8 +1,9 @@
 package io.lockwarden.inspect;
 
 import io.lockwarden.LockKey;
+import io.lockwarden.connect.ConnectionSettings;
 import io.lockwarden.inspect.internal.KeyDecoder;
-import io.lockwarden.inspect.internal.PgBouncerConsole;
+import io.lockwarden.inspect.internal.PgBouncerReader;
 import io.lockwarden.inspect.internal.SnapshotQuery;
 import io.lockwarden.inspect.rules.Rule;
 import io.lockwarden.inspect.rules.RuleContext;
@@ -23,7 +24,7 @@ import javax.sql.DataSource;
  * <pre>{@code
  * Inspector inspector = Inspector.builder(dataSource)
  *         .namespace("billing")                           // decode named keys of this namespace
- *         .pgBouncer(consoleDataSource)                   // optional: link pooled connections by remote_pid
+ *         .pgBouncer(consoleSettings)                     // optional: link pooled connections by remote_pid
  *         .build();
  * Diagnosis d = inspector.diagnose();
  * }</pre>
@@ -34,7 +35,7 @@ import javax.sql.DataSource;
  */
 public final class Inspector {
     private final DataSource dataSource;
-    private final DataSource pgBouncer;
+    private final ConnectionSettings pgBouncer;
     private final KeyDecoder decoder;
     private final List<Rule> rules;
     private final RuleOptions options;
@@ -81,7 +82,7 @@ public final class Inspector {
             throw new IllegalStateException("this Inspector was built without a DataSource: use snapshot(Connection), "
                     + "or build it with Inspector.builder(dataSource)");
         }
-        PgBouncerView bouncer = pgBouncer == null ? null : new PgBouncerConsole(pgBouncer).read();
+        PgBouncerView bouncer = pgBouncer == null ? null : new PgBouncerReader(pgBouncer).read();
         try (Connection c = dataSource.getConnection()) {
             return read(c, bouncer);
         } catch (SQLException e) {
@@ -97,7 +98,7 @@ public final class Inspector {
      * @throws InspectionException when a query fails
      */
     public Snapshot snapshot(Connection connection) {
-        PgBouncerView bouncer = pgBouncer == null ? null : new PgBouncerConsole(pgBouncer).read();
+        PgBouncerView bouncer = pgBouncer == null ? null : new PgBouncerReader(pgBouncer).read();
         try {
             return read(connection, bouncer);
         } catch (SQLException e) {
@@ -143,7 +144,7 @@ public final class Inspector {
     /** Configures an {@link Inspector}. Not thread-safe; the built inspector is. */
     public static final class Builder {
         private final DataSource dataSource;
-        private DataSource pgBouncer;
+        private ConnectionSettings pgBouncer;
         private final List<String> namespaces = new ArrayList<>();
         private final List<LockKey> knownKeys = new ArrayList<>();
         private final List<Rule> rules = new ArrayList<>(Rules.defaults());
@@ -168,10 +169,12 @@ public final class Inspector {
         }
 
         /**
-         * PgBouncer's admin console (database {@code pgbouncer}; see {@code PgBouncerConsole} for the
-         * JDBC URL options it needs): server connections are linked to backends by {@code remote_pid}.
+         * PgBouncer's admin console (database {@code pgbouncer}, as a user in {@code admin_users} or
+         * {@code stats_users}; build the settings with {@link io.lockwarden.connect.ConnectionResolver}):
+         * server connections are linked to backends by {@code remote_pid}. Read with Lockwarden's own
+         * console client, which works on a stock PgBouncer, in one round trip after the login.
          */
-        public Builder pgBouncer(DataSource console) {
+        public Builder pgBouncer(ConnectionSettings console) {
             this.pgBouncer = Objects.requireNonNull(console, "console");
             return this;
         }

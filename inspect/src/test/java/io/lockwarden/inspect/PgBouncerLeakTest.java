@@ -12,20 +12,11 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
-import org.postgresql.ds.PGSimpleDataSource;
 
 class PgBouncerLeakTest {
 
-    static PGSimpleDataSource console(PgBouncer bouncer, PostgresServer server) {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(bouncer.adminJdbcUrl());
-        ds.setUser(PostgresServer.SUPERUSER);
-        ds.setPassword(server.password());
-        return ds;
-    }
-
     @Test
-    void sessionLockLeftOnATransactionPooledConnectionIsLinkedByRemotePidAndFlagged() throws Exception {
+    void sessionLockLeftOnATransactionPooledConnectionOfAStockPgBouncerIsLinkedByRemotePidAndFlagged() throws Exception {
         PostgresServer server = PostgresServer.shared();
         try (PgBouncer bouncer = PgBouncer.builder(server).poolMode(PgBouncer.PoolMode.TRANSACTION).poolSize(1).start()) {
             int backend;
@@ -48,7 +39,7 @@ class PgBouncerLeakTest {
                 assertThat(rs.getInt(1)).isEqualTo(1);
             }
 
-            Diagnosis d = Inspector.builder(server.dataSource()).pgBouncer(console(bouncer, server)).build().diagnose();
+            Diagnosis d = Inspector.builder(server.dataSource()).pgBouncer(bouncer.consoleSettings()).build().diagnose();
 
             PgBouncerView view = d.snapshot().pgBouncer().orElseThrow();
             assertThat(view.serverByRemotePid(backend)).hasValueSatisfying(s -> {
@@ -77,7 +68,7 @@ class PgBouncerLeakTest {
         try (PgBouncer bouncer = PgBouncer.builder(server).poolMode(PgBouncer.PoolMode.SESSION).poolSize(1).start();
              Connection client = bouncer.connect()) {
             exec(client, "SELECT pg_advisory_lock(880089)");
-            Diagnosis d = Inspector.builder(server.dataSource()).pgBouncer(console(bouncer, server)).build().diagnose();
+            Diagnosis d = Inspector.builder(server.dataSource()).pgBouncer(bouncer.consoleSettings()).build().diagnose();
             assertThat(d.snapshot().pgBouncer().orElseThrow().servers()).isNotEmpty();
             assertThat(d.findings(PgBouncerSharedConnectionLockRule.ID)).isEmpty();
             assertThat(d.findings(PgBouncerResetQuerySkippedRule.ID)).isEmpty();

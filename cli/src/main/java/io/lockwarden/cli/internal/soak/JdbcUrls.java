@@ -2,7 +2,24 @@ package io.lockwarden.cli.internal.soak;
 
 /** Shows JDBC URLs without their secrets, for every command's messages and reports. Stateless. */
 public final class JdbcUrls {
+    private static final String GUARDED = "jdbc:lockwarden:postgresql:";
+
     private JdbcUrls() {
+    }
+
+    /** Whether the URL goes through Lockwarden's guard driver ({@code jdbc:lockwarden:postgresql:...}). */
+    public static boolean guarded(String url) {
+        return url != null && url.startsWith(GUARDED);
+    }
+
+    /** The plain pgjdbc URL behind a guard URL; any other URL unchanged. */
+    public static String unguarded(String url) {
+        return guarded(url) ? "jdbc:postgresql:" + url.substring(GUARDED.length()) : url;
+    }
+
+    /** The guard URL for a plain pgjdbc URL; a guard URL unchanged. */
+    public static String withGuard(String url) {
+        return guarded(url) ? url : "jdbc:lockwarden:" + url.substring("jdbc:".length());
     }
 
     /**
@@ -15,23 +32,5 @@ public final class JdbcUrls {
         }
         return url.replaceAll("(?i)(password=)[^&]*", "$1***")
                 .replaceAll("(//[^/@:]*:)[^/@]*@", "$1***@");
-    }
-
-    /** The one-line reason to refuse a URL with a {@code user[:password]@} part, or null when it has none. */
-    public static String userInfoProblem(String url) {
-        int start = url.indexOf("//");
-        if (start < 0) {
-            return null;
-        }
-        int end = start + 2;
-        while (end < url.length() && "/?".indexOf(url.charAt(end)) < 0) {
-            end++;
-        }
-        if (url.substring(start + 2, end).indexOf('@') < 0) {
-            return null;
-        }
-        // pgjdbc would take "user:password@host" as the host name and echo it, password included, in errors.
-        return "user:password@ in a JDBC URL is not supported by pgjdbc: put the user in ?user=NAME and the "
-                + "password in PGPASSWORD";
     }
 }

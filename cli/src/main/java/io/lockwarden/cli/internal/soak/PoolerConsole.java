@@ -1,50 +1,45 @@
 package io.lockwarden.cli.internal.soak;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.Properties;
+import io.lockwarden.connect.ConnectionResolver;
+import io.lockwarden.connect.ConnectionSettings;
+import io.lockwarden.connect.ConsoleException;
+import io.lockwarden.connect.Password;
+import io.lockwarden.connect.PgBouncerConsole;
+import java.io.PrintStream;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The admin console of the PgBouncer a soak run's workers go through (database {@code pgbouncer} on the
- * pooler's host and port), used for the pool-evict fault ({@code RECONNECT}). Best effort: when the role
- * is not a PgBouncer admin the fault only evicts the client pool, and a single notice says so. Thread-safe.
+ * pooler's host and port), used for the pool-evict fault ({@code RECONNECT}), over Lockwarden's own console
+ * client (pgjdbc cannot log in to a stock console). Best effort: when the role is not a PgBouncer admin the
+ * fault only evicts the client pool, and a single notice says so. Thread-safe.
  */
 final class PoolerConsole implements AutoCloseable {
-    /** pgjdbc warns "Unsupported Server Version" on every console connection; kept referenced so the level sticks. */
-    private static final Logger PGJDBC_CONNECTION = Logger.getLogger("org.postgresql.jdbc.PgConnection");
-
-    static {
-        PGJDBC_CONNECTION.setLevel(Level.SEVERE);
-    }
-
-    private final String url;
-    private final Properties props = new Properties();
+    private final ConnectionSettings console;
     private final AtomicBoolean warned = new AtomicBoolean();
+    private final PrintStream notices;
 
-    private final java.io.PrintStream notices;
-
-    PoolerConsole(String poolerUrl, String user, String password, java.io.PrintStream notices) {
+    /**
+     * The console of the pooler that {@code poolerUrl} (a JDBC URL from the resolved settings) points at.
+     *
+     * @throws io.lockwarden.connect.ConnectionSettingsException when the URL cannot be read
+     */
+    PoolerConsole(String poolerUrl, String user, String password, PrintStream notices) {
         this.notices = notices;
-        this.url = poolerUrl.replaceFirst("(jdbc:postgresql://[^/?]+)/[^?]*(\\?.*)?$", "$1/pgbouncer")
-                + "?preferQueryMode=simple&assumeMinServerVersion=9.0";
-        if (user != null) {
-            props.setProperty("user", user);
-        }
-        if (password != null) {
-            props.setProperty("password", password);
-        }
+        Map<String, String> flags = new HashMap<>();
+        flags.put("user", user);
+        ConnectionSettings pooler = ConnectionResolver.of(Map.of()).resolve(poolerUrl, flags, Map.of());
+        ConnectionSettings c = pooler.withDatabase("pgbouncer");
+        this.console = password == null ? c : c.withPassword(Password.of(password, "the soak login"));
     }
 
     /** Asks PgBouncer to close each server connection once released; never throws. */
     synchronized void reconnect() {
-        try (Connection c = DriverManager.getConnection(url, props); Statement st = c.createStatement()) {
-            st.execute("RECONNECT");
-        } catch (SQLException e) {
+        try (PgBouncerConsole c = PgBouncerConsole.connect(console)) {
+            c.query("RECONNECT");
+        } catch (ConsoleException e) {
             if (warned.compareAndSet(false, true)) {
                 notices.println("lockwarden soak: pool-evict cannot RECONNECT on the pooler console ("
                         + e.getMessage() + "); only the client pool is evicted");

@@ -31,9 +31,11 @@ public final class SessionRawStrategy implements LockStrategy {
                 // lockwarden:ignore all session-raw mode reproduces the seed bug on purpose
                 st.execute("SELECT pg_advisory_lock(" + key.sqlArguments() + ")");
                 work.run(c);
+                // commit before the unlock: unlocking first would let the next holder read the counter before
+                // this write is visible, a race of its own that would hide whether the leak is the failure
+                c.commit();
                 // lockwarden:ignore LW105 part of the deliberately naive pattern
                 st.execute("SELECT pg_advisory_unlock(" + key.sqlArguments() + ")");
-                c.commit();
             } catch (Exception e) {
                 rollbackQuietly(c); // the bug: ROLLBACK does not release a session-level lock
                 throw e;

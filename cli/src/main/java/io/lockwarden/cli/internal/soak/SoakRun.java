@@ -156,7 +156,7 @@ public final class SoakRun {
     // ---- set-up ----
 
     private void setUp() {
-        admin = pool(config.url(), 3, namespace + "-admin", false);
+        admin = pool(JdbcUrls.unguarded(config.url()), 3, namespace + "-admin", false);
         try (Connection c = admin.getConnection(); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE " + table + " (k int PRIMARY KEY, counter bigint NOT NULL DEFAULT 0, "
                     + "last_pid int)");
@@ -166,9 +166,13 @@ public final class SoakRun {
                     + "; the role needs CREATE on the schema in the search path", e);
         }
         String workerUrl = config.poolerUrl() != null ? config.poolerUrl() : config.url();
+        if (JdbcUrls.guarded(config.url()) || JdbcUrls.guarded(config.poolerUrl())) {
+            workerUrl = JdbcUrls.withGuard(workerUrl); // only the workers' connections go through the guard
+        }
         pool = pool(workerUrl, config.workers(), namespace, config.poolerUrl() != null);
         if (config.poolerUrl() != null) {
-            pooler = new PoolerConsole(config.poolerUrl(), config.user(), config.password(), progress);
+            pooler = new PoolerConsole(JdbcUrls.unguarded(config.poolerUrl()), config.user(), config.password(),
+                    progress);
         }
     }
 

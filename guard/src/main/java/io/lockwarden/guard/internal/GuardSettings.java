@@ -1,0 +1,29 @@
+package io.lockwarden.guard.internal;
+
+import io.lockwarden.LockListener;
+import io.lockwarden.guard.GuardMode;
+import io.lockwarden.guard.ReturnCheck;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * How one guard behaves, shared by every connection it wraps, with the call sites it already warned about
+ * (so each is warned once). Thread-safe.
+ *
+ * @param mode           release, report or fail fast
+ * @param check          when {@code pg_locks} is read at return
+ * @param releaseTimeout the network timeout of the check and release at return
+ * @param listener       receives {@link LockListener#abandoned} for each lock found at return
+ * @param warnedSites    call sites already warned about (mutable, concurrent)
+ */
+public record GuardSettings(GuardMode mode, ReturnCheck check, Duration releaseTimeout, LockListener listener,
+                            Set<String> warnedSites) {
+    /** The default release timeout: long enough for a loaded server, short enough not to stall a pool. */
+    public static final Duration DEFAULT_RELEASE_TIMEOUT = Duration.ofSeconds(5);
+
+    /** Settings with a fresh set of warned call sites. */
+    public static GuardSettings of(GuardMode mode, ReturnCheck check, Duration releaseTimeout, LockListener listener) {
+        return new GuardSettings(mode, check, releaseTimeout, listener, ConcurrentHashMap.newKeySet());
+    }
+}

@@ -1,0 +1,154 @@
+package io.lockwarden.guard.internal;
+
+import io.lockwarden.LockEvent;
+import io.lockwarden.LockKey;
+import io.lockwarden.LockMode;
+import io.lockwarden.LockScope;
+import io.lockwarden.guard.GuardMode;
+import io.lockwarden.guard.LockGuard;
+import io.lockwarden.guard.ReturnCheck;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The check at return: asks {@code pg_locks} what the backend still holds, releases the session-level locks
+ * with {@code pg_advisory_unlock_all()} (which leaves transaction-level locks to their transaction), and
+ * reports each one with what the tracker knew of it. Runs under a bounded network timeout, so a broken
+ * backend costs at most that long and never hangs the pool. Stateless; the connection is used by one thread.
+ */
+final class LockRelease {
+    private static final Logger LOG = LoggerFactory.getLogger(LockGuard.class);
+    private static final String HELD = "SELECT p.pid, l.classid, l.objid, l.objsubid, l.mode "
+            + "FROM (SELECT pg_backend_pid() AS pid) p LEFT JOIN pg_locks l "
+            + "ON l.pid = p.pid AND l.locktype = 'advisory' AND l.granted";
+
+    /** A session lock found held at return. */
+    record Leak(LockTracker.Held lock, LockTracker.Hold hold, int pid, Throwable site) {
+    }
+
+    private record Rows(int pid, Set<LockTracker.Held> held) {
+    }
+
+    private LockRelease() {
+    }
+
+    /**
+     * Checks and (unless in report mode) releases what the connection holds.
+     *
+     * @param raw     the unguarded connection
+     * @param known   what the tracker knew
+     * @param why     how the connection is going away, for the report ("was returned to the pool")
+     * @return the session locks that were held (released unless in report mode)
+     */
+    static List<Leak> atReturn(Connection raw, LockTracker.Drained known, GuardSettings settings, String why) {
+        if (known.empty() && settings.check() != ReturnCheck.ALWAYS) {
+            return List.of();
+        }
+        Integer previousTimeout = null;
+        try {
+            if (raw.isClosed()) {
+                return List.of();
+            }
+            previousTimeout = raw.getNetworkTimeout();
+            raw.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, settings.releaseTimeout().toMillis()));
+            Rows before = held(raw);
+            if (before.held().isEmpty()) {
+                return List.of();
+            }
+            Set<LockTracker.Held> session = new LinkedHashSet<>(before.held());
+            if (settings.mode() != GuardMode.REPORT) {
+                try (Statement st = raw.createStatement()) {
+                    st.execute("SELECT pg_advisory_unlock_all()");
+                }
+                session.removeAll(held(raw).held());
+            }
+            List<Leak> leaks = new ArrayList<>();
+            for (LockTracker.Held lock : session) {
+                LockTracker.Hold hold = known.held().get(lock);
+                Throwable site = hold != null ? hold.site() : known.unfollowedSite() != null ? known.unfollowedSite()
+                        : new Throwable("no call site known: taken where the guard could not see it, such as "
+                        + "inside a server function");
+                Leak leak = new Leak(lock, hold, before.pid(), site);
+                report(leak, settings, why);
+                leaks.add(leak);
+            }
+            return leaks;
+        } catch (SQLException e) {
+            LOG.warn("could not check the advisory locks of a connection that {}: {} (SQLSTATE {}); the connection is "
+                    + "broken and the pool will drop it, and the server releases a session's locks when its backend ends", why, e.getMessage(), e.getSQLState());
+            return List.of();
+        } finally {
+            restore(raw, previousTimeout);
+        }
+    }
+
+    private static void restore(Connection raw, Integer previousTimeout) {
+        if (previousTimeout == null) {
+            return;
+        }
+        try {
+            if (!raw.isClosed()) {
+                raw.setNetworkTimeout(Runnable::run, previousTimeout);
+            }
+        } catch (SQLException e) {
+            LOG.debug("could not restore the network timeout: {}", e.getMessage());
+        }
+    }
+
+    private static Rows held(Connection raw) throws SQLException {
+        Set<LockTracker.Held> held = new LinkedHashSet<>();
+        int pid = 0;
+        try (Statement st = raw.createStatement(); ResultSet rs = st.executeQuery(HELD)) {
+            while (rs.next()) {
+                pid = rs.getInt(1);
+                long classid = rs.getLong(2);
+                if (rs.wasNull()) {
+                    continue;
+                }
+                LockKey key = LockKey.fromPgLocks(classid, rs.getLong(3), rs.getInt(4));
+                LockMode mode = "ShareLock".equals(rs.getString(5)) ? LockMode.SHARED : LockMode.EXCLUSIVE;
+                held.add(new LockTracker.Held(key, mode));
+            }
+        }
+        return new Rows(pid, held);
+    }
+
+    private static void report(Leak leak, GuardSettings settings, String why) {
+        leak.site().setStackTrace(CallSites.withoutGuardFrames(leak.site().getStackTrace()));
+        LockTracker.Hold hold = leak.hold();
+        Duration heldFor = hold == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - hold.sinceNanos());
+        String times = hold == null ? "" : hold.count() > 1 ? ", taken " + hold.count() + " times (re-entrant)" : "";
+        String after = hold == null ? "for an unknown time" : "for " + heldFor.toMillis() + " ms";
+        String outcome = settings.mode() == GuardMode.REPORT ? "left it held (report mode)" : "Lockwarden released it";
+        LOG.warn("session advisory lock {} ({}{}) was still held {} when its connection (backend pid {}) {}; {}. "
+                        + "Release it where it is taken, or use pg_advisory_xact_lock inside the transaction. Taken here:",
+                leak.lock().key(), leak.lock().mode().name().toLowerCase(), times, after, leak.pid(), why, outcome,
+                leak.site());
+        if (settings.mode() != GuardMode.REPORT) {
+            try {
+                settings.listener().abandoned(new LockEvent(leak.lock().key(), LockScope.SESSION, leak.lock().mode(),
+                        leak.pid(), Duration.ZERO, heldFor), leak.site());
+            } catch (RuntimeException e) {
+                LOG.warn("a LockListener threw; ignored", e);
+            }
+        }
+    }
+
+    /** The keys of leaks, for a message: {@code 42 [classid=..], (1,2) [..]}. */
+    static String describe(List<Leak> leaks) {
+        StringBuilder b = new StringBuilder();
+        for (Leak l : leaks) {
+            b.append(b.length() == 0 ? "" : ", ").append(l.lock().key());
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,73 @@
+package io.lockwarden.guard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.lockwarden.testkit.fixture.PgBouncer;
+import io.lockwarden.testkit.fixture.PostgresServer;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Behind a stock PgBouncer in transaction mode, a session lock left by one client stays on the server connection
+ * and moves to whichever client gets that server connection next. With the guard in the application's URL,
+ * the lock is released before the connection goes back to the application's pool, so it never reaches the
+ * next client.
+ */
+class BehindPgBouncerTest {
+    private static final PostgresServer SERVER = PostgresServer.shared();
+    private static final long KEY = 301;
+
+    private static void forgetTheUnlock(HikariDataSource pool) throws SQLException {
+        try (Connection c = pool.getConnection()) {
+            Pools.exec(c, "SELECT pg_advisory_lock(" + KEY + ")");
+        }
+    }
+
+    /** Whether a different client, through the same PgBouncer, can take the lock: it cannot if a real holder has it. */
+    private static boolean anotherClientGetsTheLock(PgBouncer bouncer) throws SQLException {
+        try (Connection other = bouncer.connect(); Statement st = other.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + KEY + ")")) {
+            rs.next();
+            boolean got = rs.getBoolean(1);
+            Pools.exec(other, "SELECT pg_advisory_unlock_all()");
+            return got;
+        }
+    }
+
+    private static int heldOnTheServer() throws SQLException {
+        try (Connection probe = SERVER.connect("probe"); Statement st = probe.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                     + "AND objsubid = 1 AND objid = " + KEY)) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void withoutTheGuardTheLeakedLockIsOnTheServerConnectionTheNextClientGets() throws Exception {
+        try (PgBouncer bouncer = PgBouncer.builder(SERVER).poolMode(PgBouncer.PoolMode.TRANSACTION).poolSize(1).start();
+             HikariDataSource pool = Pools.hikari(bouncer.jdbcUrl(), "bouncer-plain")) {
+            forgetTheUnlock(pool);
+            assertThat(heldOnTheServer()).isEqualTo(1);
+            assertThat(anotherClientGetsTheLock(bouncer)).as("re-entrant on the shared server connection: "
+                    + "mutual exclusion silently broken").isTrue();
+        }
+    }
+
+    @Test
+    void throughTheGuardTheLockIsReleasedBeforeTheServerConnectionMovesOn() throws Exception {
+        RecordingListener.clear();
+        try (PgBouncer bouncer = PgBouncer.builder(SERVER).poolMode(PgBouncer.PoolMode.TRANSACTION).poolSize(1).start();
+             HikariDataSource pool = Pools.hikari("jdbc:lockwarden:" + bouncer.jdbcUrl().substring("jdbc:".length())
+                     + "&lockwarden.listener=" + RecordingListener.class.getName(), "bouncer-guard")) {
+            forgetTheUnlock(pool);
+            assertThat(heldOnTheServer()).isZero();
+            assertThat(RecordingListener.reports()).singleElement()
+                    .satisfies(r -> assertThat(r.takenIn("forgetTheUnlock")).isTrue());
+        }
+    }
+}
