@@ -35,8 +35,8 @@ import javax.sql.DataSource;
  *       {@link #withLocks}, {@link #withSharedLock}. The work runs in a transaction that first takes
  *       {@code pg_advisory_xact_lock}; the lock ends with the transaction, so it cannot leak, not even
  *       through a transaction-pooling proxy. The wait is bounded by the server ({@code lock_timeout},
- *       set only for the lock statement), and taking the lock with its timeout costs exactly one round
- *       trip. Commit on success; rollback on any exception or error; autocommit restored; connection
+ *       set only for the lock statement). A free lock costs exactly one round trip (the transaction's
+ *       BEGIN travels with it); a busy one costs a second, which waits. Commit on success; rollback on any exception or error; autocommit restored; connection
  *       closed (returned to its pool).</li>
  *   <li><b>A transaction you own</b> (e.g. managed by Spring): {@link #lockInTransaction},
  *       {@link #tryLockInTransaction}. Refused with {@link UnsafeLockUsageException} on an autocommit
@@ -188,7 +188,8 @@ public final class AdvisoryLocks {
     /**
      * Runs {@code work} in its own transaction that first takes the transaction-level lock on
      * {@code key} ({@code pg_advisory_xact_lock[_shared]}) with a server-side {@code lock_timeout} of
-     * {@code timeout}, in one round trip. Commits when the work returns, rolls back when it throws
+     * {@code timeout}: one round trip when the lock is free, a second (the wait) when it is busy.
+     * Commits when the work returns, rolls back when it throws
      * anything; then restores the connection's autocommit and closes it. The lock ends with the
      * transaction. The work must not commit, roll back or close the connection.
      *
@@ -500,7 +501,17 @@ public final class AdvisoryLocks {
                         reporter.failed(event(first, mode, LockScope.TRANSACTION, start), busy(first), true);
                         return NOT_ACQUIRED;
                     }
+                } else if (keys.size() == 1) {
+                    // A free lock is taken without touching lock_timeout (setting and restoring it cost the
+                    // server more than the lock itself); only a busy one waits, with the timeout, in a
+                    // second statement. A try never jumps the queue: PostgreSQL refuses it while others wait.
+                    pid = LockStatements.tryLock(c, first, mode, true);
+                    if (pid == 0) {
+                        pid = LockStatements.lock(c, keys, mode, true, timeout);
+                    }
                 } else {
+                    // Several keys are taken in one ordered statement: trying them all at once could leave
+                    // later keys held while waiting for an earlier one, which is how deadlocks start.
                     pid = LockStatements.lock(c, keys, mode, true, timeout);
                 }
             } catch (SQLException e) {

@@ -6,7 +6,9 @@ import io.lockwarden.testkit.fixture.PostgresServer;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,10 +30,13 @@ class RoundTripTest {
     private static final PostgresServer SERVER = PostgresServer.shared();
     private static final Logger PGJDBC = Logger.getLogger("org.postgresql");
     private static final AtomicInteger SYNCS = new AtomicInteger();
+    private static volatile long countingThread = -1;
     private static final Handler COUNTER = new Handler() {
         @Override
         public void publish(LogRecord record) {
-            if (" FE=> Sync".equals(record.getMessage()) && record.getLongThreadID() == Thread.currentThread().getId()) {
+            // Only the counting thread's Syncs: a helper thread's queries (releasing a holder) are not the
+            // cost being counted.
+            if (" FE=> Sync".equals(record.getMessage()) && record.getLongThreadID() == countingThread) {
                 SYNCS.incrementAndGet();
             }
         }
@@ -84,6 +89,75 @@ class RoundTripTest {
     }
 
     @Test
+    void aTransactionLockCostsExactlyOneRoundTripMoreThanTheSameWorkWithoutALock() throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS round_trip_work (id int PRIMARY KEY, n int NOT NULL)");
+            st.execute("INSERT INTO round_trip_work VALUES (1, 0) ON CONFLICT DO NOTHING");
+        }
+        SqlWork<Integer> work = c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE round_trip_work SET n = n + 1 WHERE id = 1")) {
+                return ps.executeUpdate();
+            }
+        };
+        Runnable noLock = () -> {
+            Connection c = oneConnection();
+            try {
+                c.setAutoCommit(false);
+                work.run(c);
+                c.commit();
+                c.setAutoCommit(true);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        noLock.run();
+        locks.withLock(LockKey.named("rt", "work"), work); // warm up
+        int withoutLock = count(noLock);
+        int withLock = count(() -> locks.withLock(LockKey.named("rt", "work"), Duration.ofSeconds(5), work));
+        int empty = count(() -> locks.withLock(LockKey.named("rt", "empty"), Duration.ofSeconds(5), c -> null));
+        System.out.printf("round trips: one-row update without lock=%d, under withLock=%d; empty work under withLock=%d%n",
+                withoutLock, withLock, empty);
+        assertThat(withoutLock).as("BEGIN+UPDATE, COMMIT").isEqualTo(2);
+        assertThat(withLock).as("BEGIN+lock, UPDATE, COMMIT").isEqualTo(withoutLock + 1);
+        // With no statement of its own the work's transaction costs pgjdbc nothing; the lock is one round
+        // trip and the COMMIT that releases it the other.
+        assertThat(empty).isEqualTo(2);
+    }
+
+    @Test
+    void aBusyTransactionLockCostsOneMoreRoundTripThenWaitsOnTheServer() throws Exception {
+        LockKey key = LockKey.named("rt", "busy");
+        withLockOnABusyKey(key); // warm up: pgjdbc describes a statement the first times it runs it
+        withLockOnABusyKey(key);
+        int busy = withLockOnABusyKey(key);
+        System.out.printf("round trips: withLock on a busy key=%d (try 1, wait 1, COMMIT 1)%n", busy);
+        assertThat(busy).isEqualTo(3);
+    }
+
+    /** Round trips of an empty-work withLock on a key another session holds until the waiter queues. */
+    private int withLockOnABusyKey(LockKey key) throws Exception {
+        try (Connection holder = SERVER.connect()) {
+            try (Statement st = holder.createStatement()) {
+                st.execute("SELECT pg_advisory_lock(" + key.key1() + ", " + key.key2() + ")");
+            }
+            Thread releaser = new Thread(() -> {
+                try {
+                    PgLocks.awaitWaiter(SERVER);
+                    try (Statement st = holder.createStatement()) {
+                        st.execute("SELECT pg_advisory_unlock(" + key.key1() + ", " + key.key2() + ")");
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "rt-releaser");
+            releaser.start();
+            int trips = count(() -> locks.withLock(key, Duration.ofSeconds(60), c -> null));
+            releaser.join(60_000);
+            return trips;
+        }
+    }
+
+    @Test
     void aSessionLockCostsOneRoundTripToAcquireAndOneToRelease() {
         locks.acquire(LockKey.of(1L), Duration.ofSeconds(5)).close();
         AtomicInteger release = new AtomicInteger();
@@ -114,6 +188,7 @@ class RoundTripTest {
     }
 
     private static int count(Runnable action) {
+        countingThread = Thread.currentThread().getId();
         int before = SYNCS.get();
         action.run();
         return SYNCS.get() - before;

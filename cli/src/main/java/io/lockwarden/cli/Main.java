@@ -30,6 +30,7 @@ import picocli.CommandLine.ScopeType;
             DemoCommand.class,
             ScanCommand.class,
             SoakCommand.class,
+            PostmortemCommand.class,
         })
 public final class Main implements Runnable {
     static {

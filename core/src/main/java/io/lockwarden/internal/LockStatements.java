@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The SQL Lockwarden sends, and how its failures are translated. Every lock costs one statement
- * (one round trip): the blocking form sets {@code lock_timeout} for the current transaction, takes
+ * The SQL Lockwarden sends, and how its failures are translated. Every statement is one round trip:
+ * the blocking form sets {@code lock_timeout} for the current transaction, takes
  * the locks in the given order, reads the backend pid and restores the previous {@code lock_timeout}
  * in a single {@code SELECT}, so the timeout never leaks into the caller's work. Stateless and thread-safe.
  */
