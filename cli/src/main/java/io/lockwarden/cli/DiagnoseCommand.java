@@ -20,7 +20,8 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code lockwarden diagnose}: reads every advisory lock, the sessions behind them and optionally
- * PgBouncer's console, and reports findings worst first with the fix to run. Exit 0 when nothing is
+ * PgBouncer's console, and reports incidents worst first, each with the one command that ends it
+ * ({@code --verbose}: every finding; {@code --all}: every lock). Exit 0 when nothing is
  * at warning level or above, 1 with findings, 2 on error.
  */
 @Command(name = "diagnose",
@@ -57,6 +58,10 @@ final class DiagnoseCommand implements Callable<Integer> {
             description = "Idle holders and waits become warnings after this long (default: ${DEFAULT-VALUE}).")
     Duration idleThreshold;
 
+    @Option(names = "--all", description = "Also list every lock row, every waiter, PgBouncer's server connections "
+            + "and pg_stat_statements (text format; JSON always has everything).")
+    boolean all;
+
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
             description = "text (default) or json (documented in docs/diagnose-json.md).")
     Format format;
@@ -83,10 +88,38 @@ final class DiagnoseCommand implements Callable<Integer> {
         if (format == Format.json) {
             ctx.out().println(new DiagnosisJson().render(d, target));
         } else {
-            ctx.out().print(new TextReport(ctx.color()).render(d, target));
+            ctx.out().print(new TextReport(ctx.color(), main.verbose, all, connectionArguments()).render(d, target));
         }
         ctx.out().flush();
         return d.hasProblems() ? 1 : 0;
+    }
+
+    /**
+     * The connection options as given, to repeat in the printed {@code fix:} commands so that they reach the
+     * same server (the PG* environment and files apply to them as they did here). A password in the connection
+     * string is left out (the printed command then finds it where libpq does: PGPASSWORD, ~/.pgpass, a prompt).
+     */
+    private String connectionArguments() {
+        List<String> args = new ArrayList<>();
+        String[][] given = {{"--url", withoutPassword(connection.url)}, {"-h", connection.host},
+            {"-p", connection.port}, {"-U", connection.user}, {"-d", withoutPassword(connection.dbname)}};
+        for (String[] option : given) {
+            if (option[1] != null) {
+                args.add(option[0] + " " + (option[1].matches("[\\w@:/.?&=%,+-]+") ? option[1]
+                        : "'" + option[1].replace("'", "'\\''") + "'"));
+            }
+        }
+        return String.join(" ", args);
+    }
+
+    /** A connection string without its password: URI userinfo, {@code password=} keyword or query parameter. */
+    static String withoutPassword(String connection) {
+        if (connection == null) {
+            return null;
+        }
+        return connection.replaceAll("(://[^:/@?]*):[^@/?]*@", "$1@")
+                .replaceAll("(?i)([?&])password=[^&]*&?", "$1").replaceAll("[?&]$", "")
+                .replaceAll("(?i)\\s*\\bpassword\\s*=\\s*('(?:[^'\\\\]|\\\\.)*'|\\S+)", "");
     }
 
     private Inspector inspector(PGSimpleDataSource ds, ConnectionSettings console) {

@@ -62,7 +62,8 @@ public final class Main implements Runnable {
     }
 
     @Option(names = "--verbose", scope = ScopeType.INHERIT,
-            description = "Show stack traces of errors and the database driver's log messages.")
+            description = "Show stack traces of errors and the database driver's log messages; diagnose also "
+                    + "lists every finding.")
     boolean verbose;
 
     private final CliContext context;

@@ -4,7 +4,11 @@ import io.lockwarden.inspect.AdvisoryLockRow;
 import io.lockwarden.inspect.Inspector;
 import io.lockwarden.inspect.SessionInfo;
 import io.lockwarden.inspect.Snapshot;
+import io.lockwarden.inspect.TerminationException;
+import io.lockwarden.inspect.TerminationOutcome;
+import io.lockwarden.inspect.TerminationPlan;
 import io.lockwarden.inspect.TerminationVerdict;
+import io.lockwarden.inspect.Terminator;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -28,8 +32,10 @@ import picocli.CommandLine.ParentCommand;
 /**
  * {@code lockwarden release}: shows what each chosen session is doing and what terminating it would
  * cost, refuses the unsafe ones unless {@code --force}, asks for confirmation on a terminal unless
- * {@code --yes}, terminates with {@code pg_terminate_backend}, and re-reads {@code pg_locks} to show
- * what was released. Exit 0 when every chosen session was ended and its locks are gone, 1 when some
+ * {@code --yes}, terminates through {@link Terminator} (which skips, and reports, any session that changed
+ * since it was shown: rechecked in the statement that terminates), and re-reads {@code pg_locks} to show
+ * what was released. {@code --rollback-prepared GID} instead rolls back one prepared transaction under the
+ * same confirmation rules. Exit 0 when every chosen session was ended and its locks are gone, 1 when some
  * were refused, declined or still hold locks, 2 on error.
  */
 @Command(name = "release",
@@ -40,6 +46,9 @@ import picocli.CommandLine.ParentCommand;
         exitCodeList = {"0:all chosen sessions ended and their locks are gone (or nothing to do)",
             "1:some sessions refused, not confirmed, or still holding locks", "2:bad input or error"})
 final class ReleaseCommand implements Callable<Integer> {
+
+    /** How long to wait for each terminated backend to exit (pg_terminate_backend's timeout). */
+    private static final Duration TERMINATION_WAIT = Duration.ofSeconds(5);
 
     private static final String SIGNAL_HELP = "terminating another role's session needs superuser or membership in "
             + "pg_signal_backend (GRANT pg_signal_backend TO %s), and only a superuser may end a superuser's session";
@@ -53,11 +62,16 @@ final class ReleaseCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Selection selection;
 
-    /** Which sessions to end: by pid, or every idle holder older than a duration. */
+    /** Which sessions to end: by pid, every idle holder older than a duration, or one prepared transaction. */
     static final class Selection {
-        @Option(names = "--pid", paramLabel = "PID", required = true,
-                description = "Backend pid to terminate; repeatable.")
+        @Option(names = "--pid", paramLabel = "PID", required = true, split = ",",
+                description = "Backend pid(s) to terminate: --pid 1,2,3 as diagnose prints it, or repeated.")
         List<Integer> pids;
+
+        @Option(names = "--rollback-prepared", paramLabel = "GID", required = true,
+                description = "Roll back this prepared transaction (ROLLBACK PREPARED), losing its writes; only "
+                        + "when its owner cannot finish it.")
+        String rollbackPrepared;
 
         @Option(names = "--idle-holders-older-than", paramLabel = "DURATION", required = true,
                 converter = DurationConverter.class,
@@ -87,6 +101,9 @@ final class ReleaseCommand implements Callable<Integer> {
         namespaces.forEach(builder::namespace);
         Inspector inspector = builder.build();
         Snapshot before = inspector.snapshot();
+        if (selection.rollbackPrepared != null) {
+            return new PreparedRollback(ctx, ds, inspector, dryRun, yes).run(before, selection.rollbackPrepared);
+        }
         Map<Integer, List<AdvisoryLockRow>> byPid = before.locksByPid();
 
         Set<Integer> targets = new LinkedHashSet<>();
@@ -155,23 +172,39 @@ final class ReleaseCommand implements Callable<Integer> {
                 return 1;
             }
         }
-        terminate(ds, before, chosen);
+        List<TerminationOutcome> outcomes = terminate(ds, before, chosen, force);
 
         Snapshot after = inspector.snapshot();
-        boolean remaining = false;
-        for (int pid : chosen) {
-            List<AdvisoryLockRow> was = byPid.get(pid).stream().filter(AdvisoryLockRow::granted).toList();
-            List<AdvisoryLockRow> still = after.locks().stream().filter(l -> l.pid() == pid).toList();
-            if (still.isEmpty()) {
-                out.println("Released pid " + pid + ": " + was.size() + " lock(s) gone from pg_locks"
-                        + (was.isEmpty() ? "" : " (" + labels(was) + ")") + ".");
-            } else {
-                remaining = true;
-                out.println("pid " + pid + " still has " + still.size() + " lock row(s) in pg_locks (" + labels(still)
-                        + "): it may still be exiting; run lockwarden diagnose again.");
+        boolean incomplete = false;
+        for (TerminationOutcome o : outcomes) {
+            int pid = o.pid();
+            switch (o.status()) {
+                case SKIPPED -> {
+                    incomplete = true;
+                    out.println("Skipped pid " + pid + ": it changed since it was shown, so it was not terminated: "
+                            + String.join("; ", o.changes()) + ". Run lockwarden diagnose again.");
+                }
+                case NOT_CONFIRMED -> {
+                    incomplete = true;
+                    out.println("pid " + pid + ": " + o.detail());
+                }
+                case DENIED -> throw new IllegalStateException("denied outcomes are reported before: " + o);
+                case TERMINATED -> {
+                    List<AdvisoryLockRow> was = byPid.get(pid).stream().filter(AdvisoryLockRow::granted).toList();
+                    List<AdvisoryLockRow> still = after.locks().stream().filter(l -> l.pid() == pid).toList();
+                    if (still.isEmpty()) {
+                        out.println("Released pid " + pid + ": " + was.size() + " lock(s) gone from pg_locks"
+                                + (was.isEmpty() ? "" : " (" + labels(was) + ")") + ".");
+                    } else {
+                        incomplete = true;
+                        out.println("pid " + pid + " still has " + still.size() + " lock row(s) in pg_locks ("
+                                + labels(still) + "): run lockwarden diagnose again.");
+                    }
+                }
+                default -> throw new IllegalStateException("unknown outcome " + o.status());
             }
         }
-        return refused > 0 || remaining ? 1 : 0;
+        return refused > 0 || incomplete ? 1 : 0;
     }
 
     private static void describe(PrintStream out, Snapshot s, int pid, List<AdvisoryLockRow> rows) {
@@ -232,27 +265,40 @@ final class ReleaseCommand implements Callable<Integer> {
         }
     }
 
-    private static void terminate(PGSimpleDataSource ds, Snapshot s, List<Integer> chosen) {
-        List<Integer> done = new ArrayList<>();
-        try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(?, 5000)")) {
-            for (int pid : chosen) {
-                ps.setInt(1, pid);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                }
-                done.add(pid);
+    /**
+     * Ends the chosen sessions through {@link Terminator}, which rechecks each plan in the statement that
+     * terminates. A refusal by the server (permission) is an error naming what was already terminated.
+     */
+    private static List<TerminationOutcome> terminate(PGSimpleDataSource ds, Snapshot s, List<Integer> chosen,
+                                                      boolean force) {
+        List<TerminationPlan> plans = new ArrayList<>();
+        for (int pid : chosen) {
+            try {
+                plans.add(TerminationPlan.of(s, pid, force));
+            } catch (IllegalArgumentException e) {
+                throw new CliException(e.getMessage() + "; nothing was terminated", e);
             }
-        } catch (SQLException e) {
-            String sofar = done.isEmpty() ? "nothing was terminated" : "terminated so far: " + done;
-            if ("42501".equals(e.getSQLState())) {
-                int pid = chosen.get(done.size());
-                throw new CliException("permission denied to terminate pid " + pid + ": "
-                        + String.format(SIGNAL_HELP, s.visibility().role()) + "; " + sofar, e);
-            }
-            throw new CliException("terminating failed (" + e.getMessage().lines().findFirst().orElse("") + "); "
-                    + sofar, e);
         }
+        List<TerminationOutcome> outcomes;
+        try {
+            outcomes = Terminator.using(ds, TERMINATION_WAIT).terminate(plans);
+        } catch (TerminationException e) {
+            throw new CliException(e.getMessage() + "; terminated so far: " + terminated(e.completed()), e);
+        }
+        for (TerminationOutcome o : outcomes) {
+            if (o.status() == TerminationOutcome.Status.DENIED) {
+                throw new CliException("permission denied to terminate pid " + o.pid() + ": "
+                        + String.format(SIGNAL_HELP, s.visibility().role()) + "; terminated: "
+                        + terminated(outcomes));
+            }
+        }
+        return outcomes;
+    }
+
+    private static String terminated(List<TerminationOutcome> outcomes) {
+        List<Integer> pids = outcomes.stream().filter(TerminationOutcome::terminated).map(TerminationOutcome::pid)
+                .toList();
+        return pids.isEmpty() ? "none" : pids.toString();
     }
 
     private static boolean exists(PGSimpleDataSource ds, int pid) {

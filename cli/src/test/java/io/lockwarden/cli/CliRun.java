@@ -25,11 +25,17 @@ record CliRun(int exit, String out, String err) {
 
     static CliRun run(Map<String, String> env, boolean interactive, String stdin,
                       CliContext.PasswordReader passwords, String... args) {
+        return run(env, interactive, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), passwords, args);
+    }
+
+    /** A run whose standard input is {@code in}: a test can act while the command waits for an answer. */
+    static CliRun run(Map<String, String> env, boolean interactive, java.io.InputStream in,
+                      CliContext.PasswordReader passwords, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         CliContext ctx = new CliContext(new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8),
-                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), env, interactive, passwords);
+                in, env, interactive, passwords);
         int exit = Main.run(ctx, args);
         return new CliRun(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

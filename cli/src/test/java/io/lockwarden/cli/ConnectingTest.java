@@ -130,7 +130,7 @@ class ConnectingTest {
             privateFile(".pgpass", "127.0.0.1:" + bouncer.port() + ":pgbouncer:watcher:watch-pw\n"
                     + "127.0.0.1:" + SERVER.port() + ":*:postgres:" + SERVER.password().replace(":", "\\:") + "\n");
             CliRun stats = CliRun.run(env("PGUSER", "postgres"), "diagnose", "--url", SERVER.jdbcUrl(),
-                    "--pgbouncer", "host=127.0.0.1 port=" + bouncer.port() + " user=watcher");
+                    "--pgbouncer", "host=127.0.0.1 port=" + bouncer.port() + " user=watcher", "--all");
             assertThat(stats.err()).isEmpty();
             assertThat(stats.out()).contains("PgBouncer server connections");
 

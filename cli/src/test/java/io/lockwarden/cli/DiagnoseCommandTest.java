@@ -46,18 +46,25 @@ class DiagnoseCommandTest {
     void idleLeakedHolderExitsOneAndTheReportShowsTheFixAndTheHolder() throws Exception {
         try (LockSessions s = new LockSessions(SERVER)) {
             Connection leaker = s.open("leaky-job");
-            exec(leaker, "SELECT pg_advisory_lock(31337)");
             int pid = pid(leaker);
+            exec(leaker, "SELECT pg_advisory_lock(31337)");
             assertThat(s.locksInPgLocks(pid)).isEqualTo(1);
 
             CliRun r = CliRun.run(CliRun.env(SERVER), "diagnose", "--url", SERVER.jdbcUrl(), "--idle-threshold", "0s");
 
             assertThat(r.exit()).isEqualTo(1);
-            assertThat(r.out()).contains("WARNING  idle-session-holds-locks  pid " + pid,
-                    "fix: End the session: lockwarden release --pid " + pid, "terminate " + pid + ": safe",
-                    "Holders");
-            assertThat(r.out()).containsPattern("31337\\s+" + pid + "\\s+leaky-job\\s+idle");
-            assertThat(r.out().indexOf("WARNING")).isLessThan(r.out().indexOf("INFO "));
+            assertThat(r.out()).contains("1. WARNING 1 idle session holds 1 session-level advisory lock",
+                    "fix: lockwarden release --pid " + pid + " --url " + SERVER.jdbcUrl(), "Runbook: docs/runbook.md")
+                    .containsPattern(pid + "\\s+leaky-job\\s+postgres\\s+127.0.0.1\\s+idle\\s+\\d+s\\s+1\\s+31337\\s+0\\s+yes")
+                    .containsPattern("last statement took a session lock and nothing unlocked it \\(likely\\)")
+                    .doesNotContain("idle-session-holds-locks", "MODE");
+            assertThat(r.out().indexOf("1. WARNING")).isLessThan(r.out().indexOf("Settings"));
+
+            CliRun detailed = CliRun.run(CliRun.env(SERVER), "diagnose", "--url", SERVER.jdbcUrl(), "--idle-threshold",
+                    "0s", "--verbose", "--all");
+            assertThat(detailed.out()).contains("WARNING  idle-session-holds-locks  pid " + pid,
+                    "fix: End the session: lockwarden release --pid " + pid, "terminate " + pid + ": safe", "Holders")
+                    .containsPattern("31337\\s+" + pid + "\\s+leaky-job\\s+idle");
         }
     }
 
@@ -163,7 +170,7 @@ class DiagnoseCommandTest {
                 assertThat(linked.get()).isEqualTo(1);
 
                 CliRun text = CliRun.run(CliRun.env(SERVER), "diagnose", "--url", SERVER.jdbcUrl(),
-                        "--pgbouncer", "jdbc:postgresql://127.0.0.1:" + bouncer.port() + "/pgbouncer");
+                        "--pgbouncer", "jdbc:postgresql://127.0.0.1:" + bouncer.port() + "/pgbouncer", "--verbose", "--all");
                 assertThat(text.exit()).isEqualTo(1);
                 assertThat(text.out()).contains("ERROR    pgbouncer-lock-on-shared-connection  pid " + backend,
                         "PgBouncer server connections").containsPattern("transaction\\s+\\S+\\s+" + backend + "\\s+1");
@@ -210,11 +217,33 @@ class DiagnoseCommandTest {
             exec(holder, "SELECT pg_advisory_lock(2024)");
             int pid = pid(holder);
             CliRun r = CliRun.run(Map.of("PGUSER", "cli_plain_reader", "PGPASSWORD", "pw-cli_plain_reader"),
-                    "diagnose", "--url", SERVER.jdbcUrl(), "--idle-threshold", "0s");
+                    "diagnose", "--url", SERVER.jdbcUrl(), "--idle-threshold", "0s", "--verbose", "--all");
             assertThat(r.exit()).isEqualTo(1);
             assertThat(r.out()).contains("WARNING  limited-visibility  pid " + pid,
                     "GRANT pg_monitor TO cli_plain_reader").containsPattern("2024\\s+" + pid + "\\s+hidden-job\\s+\\(hidden\\)");
-            assertThat(r.out()).doesNotContain("idle-session-holds-locks");
+            assertThat(r.out()).doesNotContain("idle-session-holds-locks")
+                    .containsPattern("session(s)? this role may not see holds? 1 advisory lock")
+                    .contains("GRANT pg_monitor TO <role>");
+        }
+    }
+
+    @Test
+    void theFixCommandRepeatsTheConnectionButNeverItsPassword() throws Exception {
+        assertThat(DiagnoseCommand.withoutPassword("postgresql://ops:s3cret@db:5432/app?sslmode=require"))
+                .isEqualTo("postgresql://ops@db:5432/app?sslmode=require");
+        assertThat(DiagnoseCommand.withoutPassword("host=db password='s 3' dbname=app")).isEqualTo("host=db dbname=app");
+        assertThat(DiagnoseCommand.withoutPassword("jdbc:postgresql://db/app?password=s3cret&ssl=true"))
+                .isEqualTo("jdbc:postgresql://db/app?ssl=true");
+        try (LockSessions s = new LockSessions(SERVER)) {
+            Connection leaker = s.open("uri-leaker");
+            int pid = pid(leaker);
+            exec(leaker, "SELECT pg_advisory_lock(31338)");
+            String uri = "postgresql://postgres:" + SERVER.password() + "@" + SERVER.host() + ":" + SERVER.port()
+                    + "/postgres";
+            CliRun r = CliRun.run(Map.of(), "diagnose", "--url", uri, "--idle-threshold", "0s");
+            assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(1);
+            assertThat(r.out()).contains("fix: lockwarden release --pid " + pid + " --url postgresql://postgres@"
+                    + SERVER.host() + ":" + SERVER.port() + "/postgres").doesNotContain(SERVER.password());
         }
     }
 }

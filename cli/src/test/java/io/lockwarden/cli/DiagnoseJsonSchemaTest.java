@@ -36,7 +36,7 @@ class DiagnoseJsonSchemaTest {
         }
     }
 
-    private static JsonNode validated(CliRun r) throws Exception {
+    static JsonNode validated(CliRun r) throws Exception {
         JsonNode doc = new ObjectMapper().readTree(r.out());
         assertThat(schema().validate(doc)).as(r.out()).isEmpty();
         return doc;
@@ -95,6 +95,10 @@ class DiagnoseJsonSchemaTest {
                         "idle-in-transaction-holds-locks", "waiters-blocked", "pgbouncer-lock-on-shared-connection",
                         "pgbouncer-reset-query-skipped", "lock-timeout-disabled");
                 assertThat(doc.get("locks").findValuesAsText("mode")).contains("ShareLock", "ExclusiveLock");
+                assertThat(doc.get("incidents").findValuesAsText("kind")).contains("idle-session-locks",
+                        "idle-in-transaction", "pooled-session-locks");
+                doc.get("incidents").forEach(i -> i.get("finding_indexes").forEach(ix ->
+                        assertThat(ix.asInt()).isLessThan(doc.get("findings").size())));
                 assertThat(doc.get("pgbouncer").isObject()).isTrue();
                 // SHOW CLIENTS lists at least lockwarden's own console connection.
                 assertThat(doc.get("pgbouncer").get("clients").findValuesAsText("database")).contains("pgbouncer");

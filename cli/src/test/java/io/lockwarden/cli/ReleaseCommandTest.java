@@ -6,7 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lockwarden.testkit.fixture.LockSessions;
 import io.lockwarden.testkit.fixture.PostgresServer;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -169,6 +176,141 @@ class ReleaseCommandTest {
             assertThat(r.exit()).isEqualTo(2);
             assertThat(r.err()).contains("permission denied to terminate pid " + pa, "pg_signal_backend");
             assertThat(s.locksInPgLocks(pa)).isEqualTo(1);
+        }
+    }
+
+    /** Standard input that runs {@code action} when the command first reads the answer, then answers "y". */
+    private static InputStream answerAfter(SqlAction action) {
+        return new InputStream() {
+            private InputStream answer;
+
+            @Override
+            public int read() throws IOException {
+                if (answer == null) {
+                    try {
+                        action.run();
+                    } catch (Exception e) {
+                        throw new IOException(e);
+                    }
+                    answer = new ByteArrayInputStream("y\n".getBytes(StandardCharsets.UTF_8));
+                }
+                return answer.read();
+            }
+        };
+    }
+
+    /** Something a test does on the server while the confirmation prompt is open. */
+    @FunctionalInterface
+    private interface SqlAction {
+        void run() throws Exception;
+    }
+
+    @Test
+    void pidListIsAcceptedAsDiagnosePrintsItAndRepeated() throws Exception {
+        try (LockSessions s = new LockSessions(SERVER)) {
+            Connection a = s.open("list-a");
+            Connection b = s.open("list-b");
+            Connection c = s.open("list-c");
+            exec(a, "SELECT pg_advisory_lock(6701)");
+            exec(b, "SELECT pg_advisory_lock(6702)");
+            exec(c, "SELECT pg_advisory_lock(6703)");
+            int pa = pid(a);
+            int pb = pid(b);
+            int pc = pid(c);
+
+            CliRun r = release("--pid", pa + "," + pb, "--pid", String.valueOf(pc), "--yes");
+
+            assertThat(r.exit()).as(r.out() + r.err()).isZero();
+            assertThat(r.out()).contains("Released pid " + pa, "Released pid " + pb, "Released pid " + pc);
+            assertThat(s.locksInPgLocks(pa) + s.locksInPgLocks(pb) + s.locksInPgLocks(pc)).isZero();
+        }
+    }
+
+    @Test
+    void holderThatBeginsWritingWhileThePromptIsOpenIsNotTerminatedAndItsWriteCommits() throws Exception {
+        try (LockSessions s = new LockSessions(SERVER)) {
+            Connection holder = s.open("starts-writing");
+            Connection other = s.open("ends-meanwhile");
+            int pHolder = pid(holder);
+            int pOther = pid(other);
+            exec(holder, "CREATE TABLE IF NOT EXISTS release_race (id int)");
+            exec(holder, "SELECT pg_advisory_lock(6801)");
+            exec(other, "SELECT pg_advisory_lock(6802)");
+            String[] args = {"release", "--url", SERVER.jdbcUrl(), "--pid", pHolder + "," + pOther};
+
+            CliRun r = CliRun.run(CliRun.env(SERVER), true, answerAfter(() -> {
+                holder.setAutoCommit(false);
+                exec(holder, "INSERT INTO release_race VALUES (6801)");
+                other.close();
+                for (int i = 0; i < 500 && s.alive(pOther); i++) {
+                    Thread.sleep(20); // a closed connection's backend exits asynchronously
+                }
+            }), null, args);
+
+            assertThat(r.err()).contains("Terminate 2 session(s)");
+            assertThat(r.out()).contains("will terminate: safe")
+                    .contains("Skipped pid " + pHolder + ": it changed since it was shown, so it was not terminated: "
+                            + "began writing (backend_xid ")
+                    .contains("Skipped pid " + pOther + ": it changed since it was shown, so it was not terminated: "
+                            + "ended before termination");
+            assertThat(r.exit()).isEqualTo(1);
+            assertThat(s.alive(pHolder)).isTrue();
+            assertThat(s.heldInPgLocks(pHolder)).isEqualTo(1);
+            holder.commit();
+            try (Connection probe = SERVER.connect("probe"); Statement st = probe.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT count(*) FROM release_race WHERE id = 6801")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("the write committed after the release").isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void preparedTransactionIsRolledBackOnlyWhenAskedExplicitlyAndConfirmed() throws Exception {
+        try (PostgresServer twoPhase = PostgresServer.builder().setting("max_prepared_transactions", "2").start()) {
+            try (Connection c = twoPhase.connect("coordinator")) {
+                c.setAutoCommit(false);
+                exec(c, "SELECT pg_advisory_xact_lock(6901)");
+                exec(c, "PREPARE TRANSACTION 'tx-6901'");
+                c.setAutoCommit(true);
+            }
+            CliRun json = CliRun.run(CliRun.env(twoPhase), "diagnose", "--url", twoPhase.jdbcUrl(), "--format", "json");
+            assertThat(json.exit()).isEqualTo(1);
+            JsonNode doc = DiagnoseJsonSchemaTest.validated(json);
+            assertThat(doc.at("/prepared_transactions/0/gid").asText()).isEqualTo("tx-6901");
+            assertThat(doc.at("/prepared_transactions/0/locks/0/key/bigint").asLong()).isEqualTo(6901);
+            assertThat(doc.at("/incidents/0/kind").asText()).isEqualTo("prepared-transaction");
+
+            CliRun text = CliRun.run(CliRun.env(twoPhase), "diagnose", "--url", twoPhase.jdbcUrl());
+            assertThat(text.out()).contains("prepared transaction 'tx-6901' holds 1 advisory lock with no session",
+                    "fix: lockwarden release --rollback-prepared tx-6901", "COMMIT PREPARED 'tx-6901'");
+
+            String[] args = {"release", "--url", twoPhase.jdbcUrl(), "--rollback-prepared", "tx-6901"};
+            CliRun noTty = CliRun.run(CliRun.env(twoPhase), args);
+            assertThat(noTty.exit()).isEqualTo(2);
+            assertThat(noTty.err()).contains("--yes");
+            CliRun declined = CliRun.run(CliRun.env(twoPhase), true, "n\n", null, args);
+            assertThat(declined.exit()).isEqualTo(1);
+            assertThat(declined.err()).contains("Run ROLLBACK PREPARED 'tx-6901'? [y/N]");
+            assertThat(preparedLocks(twoPhase)).isEqualTo(1);
+
+            CliRun accepted = CliRun.run(CliRun.env(twoPhase), true, "y\n", null, args);
+            assertThat(accepted.exit()).as(accepted.out() + accepted.err()).isZero();
+            assertThat(accepted.out()).contains("Rolled back 'tx-6901': 1 lock(s) gone from pg_locks.");
+            assertThat(preparedLocks(twoPhase)).isZero();
+
+            CliRun gone = CliRun.run(CliRun.env(twoPhase), "release", "--url", twoPhase.jdbcUrl(), "--rollback-prepared",
+                    "tx-6901", "--yes");
+            assertThat(gone.exit()).isEqualTo(2);
+            assertThat(gone.err()).contains("no prepared transaction with gid 'tx-6901'");
+        }
+    }
+
+    private static int preparedLocks(PostgresServer server) throws Exception {
+        try (Connection c = server.connect("probe"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid IS NULL")) {
+            rs.next();
+            return rs.getInt(1);
         }
     }
 }

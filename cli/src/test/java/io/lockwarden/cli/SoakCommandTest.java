@@ -187,12 +187,16 @@ class SoakCommandTest {
             pb.redirectErrorStream(true).redirectOutput(dir.resolve("soak.log").toFile());
             Process soak = pb.start();
             try {
-                // wait (bounded) until more locks are held than 3 workers can hold at once: leaked ones
-                for (int i = 0; i < 300 && heldAdvisoryLocks() - locksBefore.size() <= 3; i++) {
+                // Wait (bounded) until one reading shows more locks than 3 workers can hold at once: then some
+                // are leaked. The count is leaked + in flight, and the in-flight part changes between two reads,
+                // so the assertion must judge the same reading that ended the wait, not a second one.
+                int held = heldAdvisoryLocks() - locksBefore.size();
+                for (int i = 0; i < 300 && held <= 3; i++) {
                     Thread.sleep(100);
+                    held = heldAdvisoryLocks() - locksBefore.size();
                 }
                 assertThat(soakTables()).hasSize(1);
-                assertThat(heldAdvisoryLocks() - locksBefore.size()).isGreaterThan(3);
+                assertThat(held).as("advisory locks held by the soak at one moment").isGreaterThan(3);
             } finally {
                 soak.destroy(); // SIGTERM, as a service manager (or Ctrl-C) would stop it
                 if (!soak.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {

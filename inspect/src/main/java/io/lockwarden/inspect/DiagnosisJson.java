@@ -80,14 +80,16 @@ public final class DiagnosisJson {
             new TreeMap<>(f.evidence()).forEach((k, v) -> evidence.set(k, MAPPER.valueToTree(v)));
         }
 
+        ArrayNode incidents = root.putArray("incidents");
+        for (Incident i : d.incidents()) {
+            incident(incidents.addObject(), i, d.findings());
+        }
+
         ArrayNode locks = root.putArray("locks");
         for (AdvisoryLockRow l : s.locks()) {
             ObjectNode n = locks.addObject();
             n.put("pid", l.pid());
-            key(n.putObject("key"), l.key(), l);
-            n.put("mode", l.mode());
-            n.put("granted", l.granted());
-            n.put("database", l.database());
+            lockRow(n, l);
         }
 
         ArrayNode sessions = root.putArray("sessions");
@@ -114,6 +116,18 @@ public final class DiagnosisJson {
             TerminationVerdict v = TerminationVerdict.of(si, s.visibility().readerPid());
             n.put("terminate_safe", v.safe());
             n.put("terminate_risk", v.risk());
+        }
+
+        ArrayNode prepared = root.putArray("prepared_transactions");
+        for (PreparedTransaction p : s.prepared()) {
+            ObjectNode n = prepared.addObject();
+            n.put("gid", p.gid());
+            n.put("owner", p.owner());
+            n.put("database", p.database());
+            time(n, "prepared_at", p.preparedAt());
+            n.put("transaction", p.transaction());
+            ArrayNode rows = n.putArray("locks");
+            p.locks().forEach(l -> lockRow(rows.addObject(), l));
         }
 
         PgBouncerView pgb = s.pgBouncer().orElse(null);
@@ -155,6 +169,70 @@ public final class DiagnosisJson {
             return MAPPER.writeValueAsString(root);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialize the diagnosis: " + e.getMessage(), e);
+        }
+    }
+
+    private static void incident(ObjectNode n, Incident i, List<Finding> all) {
+        n.put("kind", i.kind().id());
+        n.put("severity", i.severity().name().toLowerCase());
+        n.put("summary", i.summary());
+        n.put("lock_count", i.lockCount());
+        ArrayNode holders = n.putArray("holders");
+        for (IncidentHolder h : i.holders()) {
+            ObjectNode o = holders.addObject();
+            o.put("pid", h.pid());
+            o.put("application_name", h.applicationName());
+            o.put("user", h.user());
+            o.put("client_addr", h.clientAddr());
+            o.put("state", h.state());
+            o.put("in_state_seconds", h.inState().toSeconds());
+            o.put("lock_count", h.lockCount());
+            ArrayNode keys = o.putArray("keys");
+            h.keys().forEach(k -> key(keys.addObject(), k, null));
+            o.put("keys_text", h.keysText());
+            o.put("blocking", h.blocking());
+            o.put("pgbouncer_pool", h.pgBouncerPool());
+            o.put("terminate_safe", h.verdict().safe());
+            o.put("terminate_risk", h.verdict().risk());
+            o.put("instead", h.instead());
+            causes(o.putArray("causes"), h.causes());
+        }
+        ArrayNode gids = n.putArray("prepared_gids");
+        i.prepared().forEach(p -> gids.add(p.gid()));
+        ArrayNode waiters = n.putArray("waiter_pids");
+        i.waiterPids().forEach(waiters::add);
+        causes(n.putArray("causes"), i.causes());
+        ObjectNode remedy = n.putObject("remedy");
+        remedy.put("action", i.remedy().action());
+        remedy.put("command", i.remedy().command());
+        remedy.put("sql", i.remedy().sql());
+        ArrayNode pids = remedy.putArray("pids");
+        i.remedy().pids().forEach(pids::add);
+        remedy.put("note", i.remedy().note());
+        ArrayNode indexes = n.putArray("finding_indexes");
+        for (Finding f : i.findings()) {
+            int index = all.indexOf(f);
+            if (index >= 0) {
+                indexes.add(index);
+            }
+        }
+    }
+
+    /** The fields of a lock row shared by {@code locks[]} and {@code prepared_transactions[].locks[]}. */
+    private static void lockRow(ObjectNode n, AdvisoryLockRow l) {
+        key(n.putObject("key"), l.key(), l);
+        n.put("mode", l.mode());
+        n.put("granted", l.granted());
+        n.put("database", l.database());
+    }
+
+    private static void causes(ArrayNode arr, List<Incident.Cause> causes) {
+        for (Incident.Cause c : causes) {
+            ObjectNode o = arr.addObject();
+            o.put("code", c.code());
+            o.put("text", c.text());
+            o.put("confidence", c.confidence().name().toLowerCase());
+            o.put("holders", c.holders());
         }
     }
 

@@ -31,11 +31,13 @@ import java.util.Set;
  * @param pgBouncer        PgBouncer's console view, when a console was configured
  * @param statements       {@code pg_stat_statements} entries calling advisory lock functions, when the
  *                         extension is installed and readable
+ * @param prepared         prepared transactions holding advisory locks (their rows are not in {@code locks}:
+ *                         they have no session)
  */
 public record Snapshot(Instant takenAt, String serverVersion, int serverVersionNum, ServerSettings settings,
                        Visibility visibility, List<AdvisoryLockRow> locks, List<SessionInfo> sessions,
                        long lockTableEntries, Optional<PgBouncerView> pgBouncer,
-                       Optional<List<StatementStat>> statements) {
+                       Optional<List<StatementStat>> statements, List<PreparedTransaction> prepared) {
 
     /** Copies the lists. @throws NullPointerException when a component is null */
     public Snapshot {
@@ -46,6 +48,21 @@ public record Snapshot(Instant takenAt, String serverVersion, int serverVersionN
         sessions = List.copyOf(sessions);
         Objects.requireNonNull(pgBouncer, "pgBouncer");
         statements = statements.map(List::copyOf);
+        prepared = List.copyOf(prepared);
+    }
+
+    /** A snapshot without prepared transactions (the shape before they were read). */
+    public Snapshot(Instant takenAt, String serverVersion, int serverVersionNum, ServerSettings settings,
+                    Visibility visibility, List<AdvisoryLockRow> locks, List<SessionInfo> sessions,
+                    long lockTableEntries, Optional<PgBouncerView> pgBouncer, Optional<List<StatementStat>> statements) {
+        this(takenAt, serverVersion, serverVersionNum, settings, visibility, locks, sessions, lockTableEntries,
+                pgBouncer, statements, List.of());
+    }
+
+    /** The prepared transactions holding a key, in snapshot order. */
+    public List<PreparedTransaction> preparedHolding(io.lockwarden.LockKey key) {
+        return prepared.stream().filter(p -> p.locks().stream().anyMatch(l -> l.granted() && l.key().equals(key)))
+                .toList();
     }
 
     /** The granted lock rows of one session (empty when it holds none). */

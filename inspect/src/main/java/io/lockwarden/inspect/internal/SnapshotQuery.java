@@ -4,6 +4,7 @@ import io.lockwarden.LockKey;
 import io.lockwarden.inspect.AdvisoryLockRow;
 import io.lockwarden.inspect.InspectionException;
 import io.lockwarden.inspect.PgBouncerView;
+import io.lockwarden.inspect.PreparedTransaction;
 import io.lockwarden.inspect.ServerSettings;
 import io.lockwarden.inspect.SessionInfo;
 import io.lockwarden.inspect.Snapshot;
@@ -19,6 +20,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,12 +47,15 @@ public final class SnapshotQuery {
 
     /*
      * One read of pg_locks (materialized, so every part sees the same rows), then: kind 0 = advisory lock rows, kind 1 = sessions of the
-     * pids in them with blockers, kind 2 = lock table use, kind 3 = database names. Session fields travel
+     * pids in them with blockers, kind 2 = lock table use, kind 3 = database names, kind 4 = advisory locks of
+     * prepared transactions (pid NULL; linked to pg_prepared_xacts through the transactionid row that shares
+     * their virtualtransaction). Session fields travel
      * as one text[] so the 100k lock rows stay narrow.
      */
     private static final String LOCKS_SQL = """
             WITH l AS MATERIALIZED (
-              SELECT locktype, pid, classid, objid, objsubid, mode, granted, database, fastpath, waitstart FROM pg_locks)
+              SELECT locktype, pid, classid, objid, objsubid, mode, granted, database, fastpath, waitstart,
+                     virtualtransaction, transactionid FROM pg_locks)
             SELECT 0 AS kind, pid, classid::int8 AS c, objid::int8 AS o, objsubid::int4 AS s, mode,
                    granted, database::int8 AS db,
                    CASE WHEN granted THEN NULL ELSE ARRAY[to_json(waitstart)#>>'{}'] END AS info
@@ -67,6 +72,13 @@ public final class SnapshotQuery {
             SELECT 2, NULL, count(*) FILTER (WHERE NOT fastpath), count(*), NULL, NULL, NULL, NULL, NULL FROM l
             UNION ALL
             SELECT 3, NULL, NULL, NULL, NULL, NULL, NULL, oid::int8, ARRAY[datname::text] FROM pg_database
+            UNION ALL
+            SELECT 4, NULL, a.classid::int8, a.objid::int8, a.objsubid::int4, a.mode, a.granted, a.database::int8,
+                   ARRAY[p.gid, p.owner::text, p.database::text, to_json(p.prepared)#>>'{}', p.transaction::text]
+              FROM l a
+              JOIN l x ON x.locktype = 'transactionid' AND x.pid IS NULL AND x.virtualtransaction = a.virtualtransaction
+              JOIN pg_prepared_xacts p ON p.transaction = x.transactionid
+             WHERE a.locktype = 'advisory' AND a.pid IS NULL
             """;
 
     private static final String STATEMENTS_SQL = "SELECT query, calls, mean_exec_time, max_exec_time"
@@ -98,6 +110,7 @@ public final class SnapshotQuery {
         boolean hasStatements;
         List<AdvisoryLockRow> locks = new ArrayList<>();
         List<SessionInfo> sessions = new ArrayList<>();
+        List<PreparedTransaction> prepared = new ArrayList<>();
         long tableEntries = 0;
         try (Statement st = c.createStatement()) {
             boolean isResultSet = st.execute(SETTINGS_SQL + ";\n" + IDENTITY_SQL + ";\n" + LOCKS_SQL);
@@ -123,6 +136,9 @@ public final class SnapshotQuery {
             List<long[]> raw = new ArrayList<>();
             List<String> modes = new ArrayList<>();
             Map<Integer, Instant> waitStarts = new HashMap<>();
+            List<long[]> preparedRaw = new ArrayList<>();
+            List<String> preparedModes = new ArrayList<>();
+            List<String[]> preparedInfo = new ArrayList<>();
             try (ResultSet rs = st.getResultSet()) {
                 while (rs.next()) {
                     switch (rs.getInt(1)) {
@@ -138,23 +154,42 @@ public final class SnapshotQuery {
                         case 1 -> sessions.add(session(rs.getInt(2), rs.getArray(9)));
                         case 2 -> tableEntries = rs.getLong(3);
                         case 3 -> databases.put(rs.getLong(8), text(rs.getArray(9))[0]);
+                        case 4 -> {
+                            preparedRaw.add(new long[] {0, rs.getLong(3), rs.getLong(4), rs.getInt(5),
+                                rs.getBoolean(7) ? 1 : 0, rs.getLong(8)});
+                            preparedModes.add(rs.getString(6));
+                            preparedInfo.add(text(rs.getArray(9)));
+                        }
                         default -> throw new IllegalStateException("unexpected row kind " + rs.getInt(1));
                     }
                 }
             }
             for (int i = 0; i < raw.size(); i++) {
-                long[] r = raw.get(i);
-                LockKey key = LockKey.fromPgLocks(r[1], r[2], (int) r[3]);
-                locks.add(new AdvisoryLockRow((int) r[0], decoder.name(key), decoder.namespaceOf(key),
-                        mode(modes.get(i)), r[4] == 1, databases.get(r[5]), waitStarts.get(i)));
+                locks.add(row(raw.get(i), modes.get(i), databases, waitStarts.get(i)));
             }
+            Map<String, List<AdvisoryLockRow>> preparedLocks = new LinkedHashMap<>();
+            Map<String, String[]> preparedById = new LinkedHashMap<>();
+            for (int i = 0; i < preparedRaw.size(); i++) {
+                String[] info = preparedInfo.get(i);
+                preparedById.putIfAbsent(info[0], info);
+                preparedLocks.computeIfAbsent(info[0], g -> new ArrayList<>())
+                        .add(row(preparedRaw.get(i), preparedModes.get(i), databases, null));
+            }
+            preparedById.forEach((gid, info) -> prepared.add(new PreparedTransaction(gid, info[1], info[2],
+                    instant(info[3]), info[4], preparedLocks.get(gid))));
         }
         Optional<List<StatementStat>> stats = Optional.empty();
         if (statements && hasStatements) {
             stats = readStatements(c);
         }
         return new Snapshot(takenAt, version, versionNum, new ServerSettings(settings), visibility, locks, sessions,
-                tableEntries, Optional.ofNullable(pgBouncer), stats);
+                tableEntries, Optional.ofNullable(pgBouncer), stats, prepared);
+    }
+
+    private AdvisoryLockRow row(long[] r, String mode, Map<Long, String> databases, Instant waitStart) {
+        LockKey key = LockKey.fromPgLocks(r[1], r[2], (int) r[3]);
+        return new AdvisoryLockRow((int) r[0], decoder.name(key), decoder.namespaceOf(key), mode(mode), r[4] == 1,
+                databases.get(r[5]), waitStart);
     }
 
     private static String mode(String m) {

@@ -3,6 +3,7 @@ package io.lockwarden.inspect.rules;
 import io.lockwarden.LockKey;
 import io.lockwarden.inspect.AdvisoryLockRow;
 import io.lockwarden.inspect.Finding;
+import io.lockwarden.inspect.PreparedTransaction;
 import io.lockwarden.inspect.SessionInfo;
 import io.lockwarden.inspect.Severity;
 import io.lockwarden.inspect.TerminationVerdict;
@@ -19,7 +20,8 @@ import java.util.Set;
  * {@code waiters-blocked}: sessions waiting for advisory locks, one finding per root blocker (chains such
  * as A waits on B waits on C are followed to C). INFO while the longest wait is below the idle
  * threshold, WARNING after; ERROR when the root blocker is idle or idle in transaction (it will not
- * finish by itself).
+ * finish by itself). Waiters behind a prepared transaction (pid 0) are left to
+ * {@link PreparedTransactionHoldsLocksRule}.
  */
 public final class BlockedWaitersRule implements Rule {
     /** The stable id. */
@@ -37,6 +39,9 @@ public final class BlockedWaitersRule implements Rule {
         List<Finding> out = new ArrayList<>();
         for (Map.Entry<Integer, Set<Integer>> group : ctx.waitersByRootBlocker().entrySet()) {
             int root = group.getKey();
+            if (root == PreparedTransaction.PID) {
+                continue; // a prepared transaction: prepared-transaction-holds-locks names it and its waiters
+            }
             Set<Integer> waiters = new LinkedHashSet<>();
             ctx.allWaitersBehind(root).stream().filter(group.getValue()::contains).forEach(waiters::add);
             waiters.addAll(group.getValue());

@@ -2,6 +2,7 @@ package io.lockwarden.inspect.rules;
 
 import io.lockwarden.LockKey;
 import io.lockwarden.inspect.AdvisoryLockRow;
+import io.lockwarden.inspect.PreparedTransaction;
 import io.lockwarden.inspect.SessionInfo;
 import io.lockwarden.inspect.Snapshot;
 import io.lockwarden.inspect.TerminationVerdict;
@@ -148,6 +149,23 @@ public final class RuleContext {
             }
         }
         return groups;
+    }
+
+    /**
+     * Sessions waiting for a key a prepared transaction holds while {@code pg_blocking_pids} names pid 0 (a
+     * prepared transaction) among their blockers, in first-seen order.
+     */
+    public Set<Integer> waitersBehindPrepared(PreparedTransaction p) {
+        Set<LockKey> keys = new java.util.HashSet<>();
+        p.locks().stream().filter(AdvisoryLockRow::granted).forEach(l -> keys.add(l.key()));
+        Set<Integer> out = new LinkedHashSet<>();
+        for (int waiter : snapshot.waiterPids()) {
+            if (blockers(waiter).contains(PreparedTransaction.PID)
+                    && awaited(waiter).stream().anyMatch(l -> keys.contains(l.key()))) {
+                out.add(waiter);
+            }
+        }
+        return out;
     }
 
     private List<Integer> blockers(int pid) {

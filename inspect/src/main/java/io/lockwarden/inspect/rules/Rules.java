@@ -11,6 +11,7 @@ public final class Rules {
     public static List<Rule> defaults() {
         return List.of(new IdleSessionHoldsLocksRule(), new IdleInTransactionHoldsLocksRule(),
                 new BlockedWaitersRule(), new PgBouncerSharedConnectionLockRule(),
+                new PreparedTransactionHoldsLocksRule(),
                 new PgBouncerResetQuerySkippedRule(), new BackendHoldsManyLocksRule(), new LockTableFillingRule(),
                 new LockTimeoutDisabledRule(), new IdleInTransactionTimeoutDisabledRule(),
                 new LockWaitsNotLoggedRule(), new LimitedVisibilityRule());

@@ -224,8 +224,7 @@ public final class SoakRun {
         while (!stopping) {
             int row = random.nextInt(keys.size());
             LockKey key = keys.get(row);
-            Fault fault = !enabled.isEmpty() && random.nextDouble() < config.faultRate()
-                    ? enabled.get(random.nextInt(enabled.size())) : null;
+            Fault fault = !enabled.isEmpty() && random.nextDouble() < config.faultRate() ? leastInjected(enabled) : null;
             boolean faultBeforeWrite = random.nextBoolean();
             boolean[] fired = {false};
             busy.incrementAndGet(row);
@@ -297,6 +296,21 @@ public final class SoakRun {
             ps.setLong(3, seen);
             return ps.executeUpdate() == 1;
         }
+    }
+
+    /**
+     * When to inject is random; which fault is the one injected fewest times so far, so that a short run (or a
+     * slow machine, where few units of work happen) still exercises every enabled fault instead of leaving one
+     * to chance.
+     */
+    private Fault leastInjected(List<Fault> enabled) {
+        Fault least = enabled.get(0);
+        for (Fault f : enabled) {
+            if (faults.get(f).sum() < faults.get(least).sum()) {
+                least = f;
+            }
+        }
+        return least;
     }
 
     private void inject(Fault fault, Connection c, LockKey key) throws SQLException {
