@@ -3,6 +3,7 @@ package corpus.bad;
 import io.lockwarden.AdvisoryLocks;
 import io.lockwarden.LockKey;
 import io.lockwarden.SessionLock;
+import java.util.Optional;
 
 public class HandleNotClosed {
     private final AdvisoryLocks locks;
@@ -22,6 +23,15 @@ public class HandleNotClosed {
             doWork();
             return true;
         }).orElse(false);
+    }
+
+    void runWaitingOrNot(boolean wait) {
+        Optional<SessionLock> lock = wait ? Optional.of(locks.acquire(LockKey.named("jobs", "either"))) // expect: LW108
+                : locks.tryAcquire(LockKey.named("jobs", "either")); // expect: LW108
+        if (lock.isPresent()) {
+            doWork();
+            lock.get().close();
+        }
     }
 
     private void doWork() {

@@ -29,6 +29,31 @@ public class GoodLockwardenHandle {
         return true;
     }
 
+    /** The Spring interceptor's shape: a waited-for or tried handle in one Optional, unwrapped into the try. */
+    boolean runWaitingOrNot(boolean wait) {
+        Optional<SessionLock> lock = wait ? Optional.of(locks.acquire(LockKey.named("jobs", "either")))
+                : locks.tryAcquire(LockKey.named("jobs", "either"));
+        if (lock.isEmpty()) {
+            return false;
+        }
+        try (SessionLock held = lock.get()) {
+            doWork();
+        }
+        return true;
+    }
+
+    void runWrapped() {
+        Optional<SessionLock> lock = Optional.ofNullable(locks.acquire(LockKey.named("jobs", "wrapped")));
+        try (SessionLock held = lock.orElseThrow()) {
+            doWork();
+        }
+    }
+
+    Optional<SessionLock> acquireEitherForCaller(boolean wait) {
+        return wait ? Optional.of(locks.acquire(LockKey.named("jobs", "either")))
+                : locks.tryAcquire(LockKey.named("jobs", "either"));
+    }
+
     SessionLock acquireForCaller() {
         return locks.acquire(LockKey.named("jobs", "caller-owned"));
     }
