@@ -1,6 +1,7 @@
 package io.lockwarden.inspect;
 
 import io.lockwarden.LockKey;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -19,14 +20,58 @@ import java.util.Objects;
  * @param acceptedXid  the {@code backend_xid} whose uncommitted writes the caller accepted to lose
  *                     ({@code --force} after seeing them), or {@code null}: then any uncommitted write skips it
  * @param allowActive  true when a running query may be cancelled ({@code --force}); false skips an active session
+ * @param minIdle      optional: the session must be {@code idle} (no transaction) since at least this long
+ *                     ({@code now() - state_change}), or {@code null} for no such condition ({@code release})
+ * @param fence        optional: the termination happens only while this other backend still holds this advisory
+ *                     key (e.g. the watchdog's leader lock, so a replica that lost leadership ends nothing), or
+ *                     {@code null} for none
  */
 public record TerminationPlan(int pid, Instant backendStart, List<LockKey> heldKeys, String acceptedXid,
-                              boolean allowActive) {
+                              boolean allowActive, Duration minIdle, Fence fence) {
 
-    /** Copies the keys. @throws NullPointerException when backendStart or heldKeys is null */
+    /**
+     * A condition on another backend: {@code pid} still holds the granted advisory lock {@code key}.
+     *
+     * @param pid the backend that must hold the key
+     * @param key the advisory key it must hold
+     */
+    public record Fence(int pid, LockKey key) {
+        /** @throws NullPointerException when key is null */
+        public Fence {
+            Objects.requireNonNull(key, "key");
+        }
+    }
+
+    /**
+     * Copies the keys.
+     *
+     * @throws NullPointerException     when backendStart or heldKeys is null
+     * @throws IllegalArgumentException when minIdle is negative
+     */
     public TerminationPlan {
         Objects.requireNonNull(backendStart, "backendStart (the backend's identity)");
         heldKeys = List.copyOf(heldKeys);
+        if (minIdle != null && minIdle.isNegative()) {
+            throw new IllegalArgumentException("the minimum idle time of pid " + pid + " must not be negative, got "
+                    + minIdle);
+        }
+    }
+
+    /** A plan without the optional idle and fence conditions (what {@code release} uses). */
+    public TerminationPlan(int pid, Instant backendStart, List<LockKey> heldKeys, String acceptedXid,
+                           boolean allowActive) {
+        this(pid, backendStart, heldKeys, acceptedXid, allowActive, null, null);
+    }
+
+    /** This plan, also requiring the session to be {@code idle} (no transaction) for at least {@code d}. */
+    public TerminationPlan withMinIdle(Duration d) {
+        return new TerminationPlan(pid, backendStart, heldKeys, acceptedXid, allowActive, d, fence);
+    }
+
+    /** This plan, also requiring backend {@code fencePid} to still hold the advisory lock {@code key}. */
+    public TerminationPlan withFence(int fencePid, LockKey key) {
+        return new TerminationPlan(pid, backendStart, heldKeys, acceptedXid, allowActive, minIdle,
+                new Fence(fencePid, key));
     }
 
     /**

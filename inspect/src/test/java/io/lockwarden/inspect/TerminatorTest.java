@@ -4,6 +4,7 @@ import static io.lockwarden.testkit.fixture.LockSessions.exec;
 import static io.lockwarden.testkit.fixture.LockSessions.pid;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lockwarden.LockKey;
 import io.lockwarden.inspect.TerminationOutcome.Status;
 import io.lockwarden.testkit.fixture.LockSessions;
 import io.lockwarden.testkit.fixture.PostgresServer;
@@ -160,6 +161,67 @@ class TerminatorTest {
             assertThat(s.alive(pReleaser)).isTrue();
             assertThat(s.alive(pWaiter)).isTrue();
             assertThat(waiting.isDone()).isFalse();
+        }
+    }
+
+    @Test
+    void aLostFenceSkipsTheTerminationUntilTheFenceIsHeldAgain() throws Exception {
+        try (LockSessions s = new LockSessions(SERVER)) {
+            Connection fencer = s.open("term-fencer");
+            Connection holder = s.open("term-fenced");
+            exec(fencer, "SELECT pg_advisory_lock(8601)");
+            exec(holder, "SELECT pg_advisory_lock(8602)");
+            int pFencer = pid(fencer);
+            int pid = pid(holder);
+            TerminationPlan plan = TerminationPlan.of(snapshot(SERVER), pid, false).withFence(pFencer, LockKey.of(8601));
+            exec(fencer, "SELECT pg_advisory_unlock(8601)");
+            assertThat(s.heldInPgLocks(pFencer)).as("the fence is gone from pg_locks").isZero();
+
+            TerminationOutcome lost = terminateOne(SERVER, plan);
+
+            assertThat(lost.status()).isEqualTo(Status.SKIPPED);
+            assertThat(lost.changes()).singleElement().asString().contains("fence is lost", "pid " + pFencer);
+            assertThat(s.alive(pid)).isTrue();
+            assertThat(s.heldInPgLocks(pid)).isEqualTo(1);
+
+            exec(fencer, "SELECT pg_advisory_lock(8601)");
+            assertThat(terminateOne(SERVER, plan).status()).isEqualTo(Status.TERMINATED);
+            assertThat(s.alive(pid)).isFalse();
+            assertThat(s.locksInPgLocks(pid)).isZero();
+        }
+    }
+
+    @Test
+    void aSessionIdleForLessThanThePlannedMinimumIsSkipped() throws Exception {
+        try (LockSessions s = new LockSessions(SERVER)) {
+            Connection holder = s.open("term-recent");
+            exec(holder, "SELECT pg_advisory_lock(8701)");
+            int pid = pid(holder);
+            TerminationPlan plan = TerminationPlan.of(snapshot(SERVER), pid, false);
+
+            TerminationOutcome young = terminateOne(SERVER, plan.withMinIdle(Duration.ofHours(1)));
+
+            assertThat(young.status()).isEqualTo(Status.SKIPPED);
+            assertThat(young.changes()).singleElement().asString().contains("idle for less than 3600.0 s");
+            try (Connection probe = SERVER.connect("probe"); Statement st = probe.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT state, now() - state_change < interval '1 hour'"
+                         + " FROM pg_stat_activity WHERE pid = " + pid)) {
+                assertThat(rs.next()).as("still in pg_stat_activity").isTrue();
+                assertThat(rs.getString(1)).isEqualTo("idle");
+                assertThat(rs.getBoolean(2)).isTrue();
+            }
+            assertThat(s.heldInPgLocks(pid)).isEqualTo(1);
+
+            holder.setAutoCommit(false);
+            exec(holder, "SELECT 1");
+            TerminationOutcome inTx = terminateOne(SERVER, plan.withMinIdle(Duration.ZERO));
+            assertThat(inTx.status()).isEqualTo(Status.SKIPPED);
+            assertThat(inTx.changes()).singleElement().asString().contains("no longer idle (state idle in transaction)");
+            holder.rollback();
+            holder.setAutoCommit(true);
+
+            assertThat(terminateOne(SERVER, plan.withMinIdle(Duration.ZERO)).status()).isEqualTo(Status.TERMINATED);
+            assertThat(s.locksInPgLocks(pid)).isZero();
         }
     }
 }

@@ -9,7 +9,8 @@ import java.util.Objects;
  * One database the watchdog samples.
  *
  * @param name                 a short stable name used as the {@code target} label and in the API ({@code [a-zA-Z0-9_.-]+})
- * @param connection           where to connect: a {@code jdbc:postgresql://} URL without a password
+ * @param connection           where to connect, in any form of the connect module's {@code ConnectionResolver} (libpq URI,
+ *                             keyword/value string, pgjdbc URL), without a password
  * @param user                 the role to connect as (null: from the URL or {@code PGUSER})
  * @param password             where the password comes from (never the configuration text)
  * @param pgBouncer            PgBouncer's admin console for this database, or null
@@ -51,7 +52,7 @@ public record TargetConfig(String name, String connection, String user, Secret p
     /**
      * A PgBouncer admin console.
      *
-     * @param connection {@code jdbc:postgresql://host:port/pgbouncer}
+     * @param connection the console, in any form of the connect module's {@code ConnectionResolver}, without a password
      * @param user       console user (null: the target's user)
      * @param password   where its password comes from (null fields: the target's)
      */

@@ -2,8 +2,6 @@ package io.lockwarden.watch;
 
 import io.lockwarden.watch.internal.AuditLog;
 import io.lockwarden.watch.internal.HttpApi;
-import io.lockwarden.watch.internal.RecheckingTerminator;
-import io.lockwarden.watch.internal.SessionTerminator;
 import io.lockwarden.watch.internal.TargetMonitor;
 import io.lockwarden.watch.internal.WatchMetrics;
 import java.time.Clock;
@@ -46,15 +44,13 @@ public final class Watchdog implements AutoCloseable {
     private final ExecutorService samplers;
     private final HttpApi http;
     private final AuditLog audit;
-    private final SessionTerminator terminator;
     private final String replica;
     private final Clock clock;
     private volatile WatchConfig config;
     private volatile boolean closed;
 
-    private Watchdog(WatchConfig config, SessionTerminator terminator, String replica, Clock clock, boolean schedule) {
+    private Watchdog(WatchConfig config, String replica, Clock clock, boolean schedule) {
         this.config = config;
-        this.terminator = terminator;
         this.replica = replica;
         this.clock = clock;
         this.audit = config.auditLog() == null ? null : new AuditLog(config.auditLog());
@@ -95,7 +91,7 @@ public final class Watchdog implements AutoCloseable {
 
     private void add(TargetConfig t) {
         TargetMonitor m = new TargetMonitor(t, config.interval(), config.history(), config.leaderHeartbeat(), audit,
-                terminator, clock, replica);
+                clock, replica);
         m.meters(metrics.register(m));
         targets.put(t.name(), m);
     }
@@ -268,7 +264,7 @@ public final class Watchdog implements AutoCloseable {
 
         /** Starts the watchdog. @throws java.io.UncheckedIOException as {@link Watchdog#start(WatchConfig)} */
         public Watchdog start() {
-            return new Watchdog(config, new RecheckingTerminator(), replica, clock, schedule);
+            return new Watchdog(config, replica, clock, schedule);
         }
     }
 }

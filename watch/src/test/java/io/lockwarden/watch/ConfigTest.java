@@ -75,6 +75,10 @@ class ConfigTest {
             bad duration        | interval: 10x\\ntargets:\\n  - name: a\\n    connection: jdbc:postgresql://h/db\\n      | lockwarden.yml:1:1: interval | '10x' is not a duration
             bad mode            | audit_log: a.jsonl\\ntargets:\\n  - name: a\\n    connection: jdbc:postgresql://h/db\\n    policy:\\n      mode: kill\\n | lockwarden.yml:6:7: | 'kill' is not a mode
             password in url     | targets:\\n  - name: a\\n    connection: jdbc:postgresql://h/db?password=x\\n   | lockwarden.yml:3:5: | carries a password
+            password in uri     | targets:\\n  - name: a\\n    connection: postgresql://u:hunter2@h/db\\n   | lockwarden.yml:3:5: | carries a password
+            password keyword    | targets:\\n  - name: a\\n    connection: host=h password=hunter2\\n   | lockwarden.yml:3:5: | carries a password
+            pgbouncer password  | targets:\\n  - name: a\\n    connection: host=h\\n    pgbouncer:\\n      connection: postgresql://u:hunter2@h:6432/pgbouncer\\n | lockwarden.yml:5:7: | carries a password
+            bad keyword string  | targets:\\n  - name: a\\n    connection: host=h nonsense\\n   | lockwarden.yml:3:5: | missing "=" after the word
             enforce w/o audit   | targets:\\n  - name: a\\n    connection: jdbc:postgresql://h/db\\n    policy: {mode: enforce}\\n | lockwarden.yml:1:1: | no audit_log is set
             duplicate names     | targets:\\n  - name: a\\n    connection: jdbc:postgresql://h/db\\n  - name: a\\n    connection: jdbc:postgresql://h/db\\n | lockwarden.yml:1:1: | used twice
             missing connection  | targets:\\n  - name: a\\n | lockwarden.yml:2:5: | missing 'connection'
@@ -108,6 +112,33 @@ class ConfigTest {
             assertThat(w.up("second")).isTrue();
             w.reload(WatchConfig.of(Targets.of("second", server, dir), 0));
             assertThat(Targets.get(w, "/metrics").body()).doesNotContain("target=\"app\"");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            libpq URI       | postgresql://postgres@HOST:PORT/postgres?sslmode=disable&connect_timeout=10
+            keyword/value   | host=HOST port=PORT dbname=postgres user=postgres sslmode=disable
+            """)
+    void aTargetConnectionInLibpqFormReachesTheServer(String form, String connection) throws Exception {
+        PostgresServer server = PostgresServer.shared();
+        Path secret = dir.resolve("pw");
+        Files.writeString(secret, server.password() + "\n");
+        String conn = connection.replace("HOST", server.host()).replace("PORT", Integer.toString(server.port()));
+        WatchConfig c = WatchConfig.load(write("""
+                listen: 127.0.0.1:0
+                targets:
+                  - name: libpq
+                    connection: "%s"
+                    password_file: %s
+                """.formatted(conn, secret)));
+        assertThat(c.target("libpq").connection()).isEqualTo(conn);
+        try (Watchdog w = Watchdog.builder(c).scheduled(false).start()) {
+            w.sampleNow();
+            assertThat(w.up("libpq")).as(form + " reaches the embedded server").isTrue();
+            JsonNode targets = new ObjectMapper().readTree(Targets.get(w, "/api/targets").body());
+            assertThat(targets.toString()).contains(server.host() + ":" + server.port() + "/postgres as postgres")
+                    .doesNotContain(server.password());
         }
     }
 }

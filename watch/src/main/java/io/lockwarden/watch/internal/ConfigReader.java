@@ -5,6 +5,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.lockwarden.connect.ConnectionResolver;
+import io.lockwarden.connect.ConnectionSettings;
+import io.lockwarden.connect.ConnectionSettingsException;
 import io.lockwarden.watch.ConfigException;
 import io.lockwarden.watch.Policy;
 import io.lockwarden.watch.TargetConfig;
@@ -31,6 +34,10 @@ import java.util.regex.PatternSyntaxException;
  * Not thread-safe; one reader per read.
  */
 public final class ConfigReader {
+    /** Judges a connection string by its text alone: no environment, no home directory with a password file. */
+    private static final ConnectionResolver TEXT_ONLY = ConnectionResolver.of(Map.of())
+            .home(Path.of("/nonexistent-lockwarden-home")).osUser("lockwarden");
+
     private static final YAMLFactory YAML = new YAMLFactory();
     private static final Set<String> TOP = Set.of("interval", "concurrency", "listen", "history", "audit_log",
             "leader_heartbeat", "targets");
@@ -199,14 +206,22 @@ public final class ConfigReader {
         }
     }
 
+    /**
+     * A connection string in any form the connect module resolves (libpq URI, keyword/value string, pgjdbc URL),
+     * parsed now so a typo fails at start on its line; one that carries a password is refused. Resolved without
+     * the environment or a password file, so only the text itself is judged.
+     */
     private String connection(Node n, String ctx) {
         String v = string(n, ctx);
-        if (!v.startsWith("jdbc:postgresql://")) {
-            throw error(n, ctx, "expected a JDBC URL jdbc:postgresql://HOST:PORT/DATABASE");
+        ConnectionSettings s;
+        try {
+            s = TEXT_ONLY.resolve(v, Map.of(), Map.of());
+        } catch (ConnectionSettingsException e) {
+            throw error(n, ctx, e.getMessage() + " (a libpq URI postgresql://HOST:PORT/DATABASE, a keyword/value "
+                    + "string host=HOST port=PORT dbname=DATABASE, or a JDBC URL jdbc:postgresql://HOST:PORT/DATABASE)");
         }
-        String lower = v.toLowerCase(Locale.ROOT);
-        if (lower.contains("password=") || v.substring("jdbc:postgresql://".length()).split("/", 2)[0].contains("@")) {
-            throw error(n, ctx, "the URL carries a password or user info; remove it and use password_env, "
+        if (s.password().filter(p -> !p.source().startsWith("password file")).isPresent()) {
+            throw error(n, ctx, "the connection string carries a password; remove it and use password_env, "
                     + "password_file or .pgpass (passwords are never read from the configuration)");
         }
         return v;

@@ -5,10 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lockwarden.inspect.Finding;
 import io.lockwarden.inspect.SessionInfo;
 import io.lockwarden.inspect.Snapshot;
+import io.lockwarden.inspect.TerminationException;
+import io.lockwarden.inspect.TerminationOutcome;
+import io.lockwarden.inspect.TerminationPlan;
 import io.lockwarden.inspect.TerminationVerdict;
+import io.lockwarden.inspect.Terminator;
 import io.lockwarden.watch.Policy;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * Applies a target's {@link Policy} to one sample: picks idle holders of session locks idle for at least the
  * policy's duration and admitted by its patterns, skips (with the reason) holders idle in a transaction and those
  * the snapshot calls unsafe, honours dry-run and
- * the per-minute cap, and has the {@link SessionTerminator} recheck and end the rest. Every termination and
+ * the per-minute cap, and has inspect's {@link Terminator} (the one {@code lockwarden release} uses) recheck and
+ * end the rest, with two more conditions in its plan: still idle for the policy's duration, and fenced by this
+ * replica's leader lock. Every termination and
  * every skip is appended to the {@link AuditLog} (forced to disk) before the next action; an unchanged skip
  * of the same session is recorded once, not at every sample. Not thread-safe: one sampling thread per target.
  */
@@ -43,22 +48,23 @@ public final class Enforcer {
     /** Every (decision, outcome) pair the enforcer can produce, for pre-registering counters at zero. */
     public static final List<Decision> DECISIONS = List.of(new Decision("terminate", "terminated"),
             new Decision("terminate", "recheck-failed"), new Decision("terminate", "not-confirmed"),
-            new Decision("terminate", "error"), new Decision("skip", "unsafe"), new Decision("skip", "cap"),
+            new Decision("terminate", "denied"), new Decision("terminate", "error"), new Decision("skip", "unsafe"), new Decision("skip", "cap"),
             new Decision("skip", "not-leader"), new Decision("dry-run", "not-attempted"));
 
     private final String target;
     private final AuditLog audit;
-    private final SessionTerminator terminator;
+    /** How long the terminating statement waits for a signalled backend to exit. */
+    static final Duration EXIT_WAIT = Duration.ofSeconds(5);
+
     private final Clock clock;
     private final String replica;
     private final Deque<Instant> recent = new ArrayDeque<>();
     private Set<String> recordedSkips = new HashSet<>();
 
     /** An enforcer for one target writing to {@code audit}. */
-    public Enforcer(String target, AuditLog audit, SessionTerminator terminator, Clock clock, String replica) {
+    public Enforcer(String target, AuditLog audit, Clock clock, String replica) {
         this.target = target;
         this.audit = audit;
-        this.terminator = terminator;
         this.clock = clock;
         this.replica = replica;
     }
@@ -127,27 +133,22 @@ public final class Enforcer {
                 skip(out, skipsNow, entry, si, "skip", "not-leader", "this replica lost the leader lock");
                 break;
             }
+            TerminationPlan plan;
+            try {
+                plan = TerminationPlan.of(s, si.pid(), false).withMinIdle(policy.idleHoldersOlderThan());
+            } catch (IllegalArgumentException ex) {
+                skip(out, skipsNow, entry, si, "skip", "unsafe", ex.getMessage());
+                continue;
+            }
+            if (fencePid > 0) {
+                plan = plan.withFence(fencePid, LeaderElection.KEY);
+            }
             recent.addLast(now);
             // the intent is on disk before the signal, so a crash between the two still leaves a trace
             audit.append(entry.deepCopy().put("decision", "terminate").put("outcome", "attempting")
                     .put("reason", "idle session-lock holder for " + idle.toSeconds() + " s; rechecking and terminating"));
-            Decision d;
-            try {
-                SessionTerminator.Result r = terminator.terminate(c, new SessionTerminator.Request(si.pid(),
-                        si.backendStart(), policy.idleHoldersOlderThan(), fencePid > 0 ? LeaderElection.KEY : null,
-                        fencePid));
-                d = new Decision("terminate", r.outcome());
-                entry.put("decision", "terminate").put("outcome", r.outcome());
-                if (r.reason() != null) {
-                    entry.put("reason", r.reason());
-                } else {
-                    entry.put("reason", "idle session-lock holder for " + idle.toSeconds() + " s, safe at the recheck");
-                }
-            } catch (SQLException ex) {
-                d = new Decision("terminate", "error");
-                entry.put("decision", "terminate").put("outcome", "error").put("reason",
-                        "the terminating statement failed: " + ex.getMessage().lines().findFirst().orElse(""));
-            }
+            Decision d = new Decision("terminate", terminate(c, plan, idle, entry));
+            entry.put("decision", d.decision()).put("outcome", d.outcome());
             audit.append(entry);
             LOG.info("target {}: enforcement {} pid {} ({}): {}", target, d.outcome(), si.pid(), si.applicationName(),
                     entry.path("reason").asText());
@@ -155,6 +156,40 @@ public final class Enforcer {
         }
         recordedSkips = skipsNow;
         return out;
+    }
+
+    /**
+     * Runs the plan through the {@link Terminator} and maps its outcome onto the audit log's outcome
+     * ({@code terminated}, {@code not-confirmed}, {@code recheck-failed}, {@code denied} or {@code error}); the
+     * reason goes into {@code entry}.
+     */
+    private static String terminate(Connection c, TerminationPlan plan, Duration idle, ObjectNode entry) {
+        TerminationOutcome o;
+        try {
+            o = Terminator.on(c, EXIT_WAIT).terminate(List.of(plan)).get(0);
+        } catch (TerminationException ex) {
+            entry.put("reason", "the terminating statement failed: " + ex.getMessage().lines().findFirst().orElse(""));
+            return "error";
+        }
+        switch (o.status()) {
+            case TERMINATED -> {
+                entry.put("reason", "idle session-lock holder for " + idle.toSeconds() + " s, safe at the recheck");
+                return "terminated";
+            }
+            case NOT_CONFIRMED -> {
+                entry.put("reason", o.detail());
+                return "not-confirmed";
+            }
+            case DENIED -> {
+                entry.put("reason", "the server refused the signal (" + o.detail() + "): grant pg_signal_backend "
+                        + "to the watchdog's role");
+                return "denied";
+            }
+            default -> {
+                entry.put("reason", "it " + String.join("; it ", o.changes()));
+                return "recheck-failed";
+            }
+        }
     }
 
     private void skip(List<Decision> out, Set<String> skipsNow, ObjectNode entry, SessionInfo si, String decision,

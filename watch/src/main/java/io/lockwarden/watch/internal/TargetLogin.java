@@ -19,10 +19,12 @@ import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * The data sources of one target: sampling, leader lock and PgBouncer console. The password is looked up at
- * every connection (an environment variable, the first line of a file, or, when neither is configured,
- * pgjdbc's own {@code .pgpass} lookup), so a rotated secret is picked up and the password is never kept in
- * the configuration. Thread-safe.
+ * The data sources of one target: sampling, leader lock and PgBouncer console. Every connection is resolved by
+ * the connect module's {@link ConnectionResolver}, as psql would: the target's {@code connection} in any form (a
+ * libpq URI, a keyword/value string, a pgjdbc URL), then {@code PG*} variables, a service file, and last the
+ * password file. The password is looked up at every connection (an environment variable or the first line of a
+ * file when configured, else {@code PGPASSWORD} or {@code .pgpass} through the resolver), so a rotated secret is
+ * picked up and the password is never kept in the configuration. Thread-safe.
  */
 public final class TargetLogin {
     /** {@code application_name} of the sampling and enforcing session. */
@@ -35,14 +37,56 @@ public final class TargetLogin {
         this.config = config;
     }
 
-    /** Opens a sampling connection (autocommit). @throws SQLException when the server refuses or is down */
+    /**
+     * Opens a sampling connection (autocommit).
+     *
+     * @throws SQLException    when the server refuses or is down, or a configured password cannot be read
+     * @throws ConfigException when the connection string cannot be resolved (a {@code PG*} variable changed)
+     */
     public Connection connect() throws SQLException {
-        return source(config.connection(), APPLICATION_NAME, config.user(), config.password()).getConnection();
+        return dataSource(settings(APPLICATION_NAME)).getConnection();
     }
 
     /** The data source the leader lock uses (its own sessions, application_name {@link LeaderElection#APPLICATION_NAME}). */
     public DataSource leaderDataSource() {
-        return source(config.connection(), LeaderElection.APPLICATION_NAME, config.user(), config.password());
+        return new ResolvingSource(this, LeaderElection.APPLICATION_NAME);
+    }
+
+    /**
+     * The target's settings as of now for a session named {@code app} (which always wins: the watchdog's sessions
+     * are recognisable), with the configured password, if any, read now.
+     */
+    ConnectionSettings settings(String app) throws SQLException {
+        ConnectionSettings s = resolved(app);
+        s = new ConnectionSettings(s.host(), s.port(), s.database(), s.user(), s.password(), s.sslMode(),
+                s.sslRootCert(), app, s.connectTimeout(), s.jdbcOptions());
+        TargetConfig.Secret secret = config.password();
+        String password = read(secret, config.name());
+        return password == null ? s : s.withPassword(Password.of(password, describe(secret)));
+    }
+
+    private ConnectionSettings resolved(String app) {
+        Map<String, String> flags = new HashMap<>();
+        if (config.user() != null) {
+            flags.put("user", config.user());
+        }
+        try {
+            return ConnectionResolver.of(System.getenv()).resolve(config.connection(), flags,
+                    Map.of("application_name", app));
+        } catch (ConnectionSettingsException e) {
+            throw new ConfigException("target " + config.name() + ": connection: " + e.getMessage(), e);
+        }
+    }
+
+    private static PGSimpleDataSource dataSource(ConnectionSettings s) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(s.jdbcUrl());
+        ds.setUser(s.user());
+        s.password().ifPresent(p -> ds.setPassword(p.reveal()));
+        if (!s.jdbcOptions().containsKey("socketTimeout")) {
+            ds.setSocketTimeout(60);
+        }
+        return ds;
     }
 
     /**
@@ -102,66 +146,31 @@ public final class TargetLogin {
         return null;
     }
 
-    /** host:port/database as user. */
+    /** host:port/database as user (never the password). @throws ConfigException when it cannot be resolved */
     public String describe() {
-        PGSimpleDataSource ds = base(config.connection(), APPLICATION_NAME, config.user());
-        int port = ds.getPortNumbers()[0] == 0 ? 5432 : ds.getPortNumbers()[0];
-        return ds.getServerNames()[0] + ":" + port + "/" + ds.getDatabaseName()
-                + (ds.getUser() == null ? "" : " as " + ds.getUser());
+        ConnectionSettings s = resolved(APPLICATION_NAME);
+        return s.target() + " as " + s.user();
     }
 
-    private static PGSimpleDataSource base(String url, String app, String user) {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        try {
-            ds.setURL(url);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("target connection '" + url + "' is not a valid JDBC URL: " + e.getMessage());
-        }
-        if (user != null) {
-            ds.setUser(user);
-        } else if (ds.getUser() == null && System.getenv("PGUSER") != null) {
-            ds.setUser(System.getenv("PGUSER"));
-        }
-        ds.setApplicationName(app);
-        if (!url.contains("connectTimeout=")) {
-            ds.setConnectTimeout(10);
-        }
-        if (!url.contains("socketTimeout=")) {
-            ds.setSocketTimeout(60);
-        }
-        return ds;
-    }
+    /** Resolves the settings and reads the password at each connection. */
+    private static final class ResolvingSource implements DataSource {
+        private final TargetLogin login;
+        private final String app;
+        private int loginTimeout;
 
-    private DataSource source(String url, String app, String user, TargetConfig.Secret secret) {
-        PGSimpleDataSource ds = base(url, app, user);
-        return new SecretSource(ds, secret, config.name());
-    }
-
-    /** Reads the password when connecting. */
-    private static final class SecretSource implements DataSource {
-        private final PGSimpleDataSource ds;
-        private final TargetConfig.Secret secret;
-        private final String target;
-
-        SecretSource(PGSimpleDataSource ds, TargetConfig.Secret secret, String target) {
-            this.ds = ds;
-            this.secret = secret;
-            this.target = target;
+        ResolvingSource(TargetLogin login, String app) {
+            this.login = login;
+            this.app = app;
         }
 
         @Override
         public Connection getConnection() throws SQLException {
-            String password = password();
-            return password == null ? ds.getConnection() : ds.getConnection(ds.getUser(), password);
-        }
-
-        private String password() throws SQLException {
-            return read(secret, target);
+            return dataSource(login.settings(app)).getConnection();
         }
 
         @Override
         public Connection getConnection(String username, String password) throws SQLException {
-            return ds.getConnection(username, password);
+            return dataSource(login.settings(app)).getConnection(username, password);
         }
 
         @Override
@@ -176,12 +185,12 @@ public final class TargetLogin {
 
         @Override
         public void setLoginTimeout(int seconds) {
-            ds.setLoginTimeout(seconds);
+            loginTimeout = seconds; // the connect timeout of the resolved settings bounds the login
         }
 
         @Override
         public int getLoginTimeout() {
-            return ds.getLoginTimeout();
+            return loginTimeout;
         }
 
         @Override
@@ -191,15 +200,12 @@ public final class TargetLogin {
 
         @Override
         public <T> T unwrap(Class<T> iface) throws SQLException {
-            if (iface.isInstance(ds)) {
-                return iface.cast(ds);
-            }
             throw new SQLException("not a wrapper for " + iface);
         }
 
         @Override
         public boolean isWrapperFor(Class<?> iface) {
-            return iface.isInstance(ds);
+            return false;
         }
     }
 }

@@ -62,13 +62,13 @@ public final class TargetMonitor implements AutoCloseable {
 
     /** A monitor for one target; it connects at its first sample. */
     public TargetMonitor(TargetConfig config, Duration interval, Duration historySpan, Duration heartbeat,
-                         AuditLog audit, SessionTerminator terminator, Clock clock, String replica) {
+                         AuditLog audit, Clock clock, String replica) {
         this.interval = interval;
         this.heartbeat = heartbeat;
         this.audit = audit;
         this.clock = clock;
         this.history = new History((int) Math.min(10_000, Math.max(2, historySpan.toMillis() / interval.toMillis())));
-        this.enforcer = audit == null ? null : new Enforcer(config.name(), audit, terminator, clock, replica);
+        this.enforcer = audit == null ? null : new Enforcer(config.name(), audit, clock, replica);
         configure(config);
     }
 

@@ -44,7 +44,7 @@ class RecheckAtActionTest {
     }
 
     private static List<Enforcer.Decision> act(AuditLog audit, Connection watcher, Sampled x) {
-        Enforcer enforcer = new Enforcer("app", audit, new RecheckingTerminator(), Clock.systemUTC(), "r1");
+        Enforcer enforcer = new Enforcer("app", audit, Clock.systemUTC(), "r1");
         Policy policy = new Policy(Policy.Mode.ENFORCE, Duration.ofSeconds(1), null, null, 5);
         return enforcer.enforce(watcher, policy, x.snapshot(), List.of(), x.tracked(), () -> true, -1);
     }
@@ -90,7 +90,7 @@ class RecheckAtActionTest {
             });
             assertThat(act(audit, watcher, x)).containsExactly(new Enforcer.Decision("terminate", "recheck-failed"));
             assertThat(Files.readString(dir.resolve("audit.jsonl"))).contains("\"pid\":" + x.pid())
-                    .contains("ended before the action").doesNotContain("\"terminated\"");
+                    .contains("ended before termination").doesNotContain("\"terminated\"");
         }
     }
 }
