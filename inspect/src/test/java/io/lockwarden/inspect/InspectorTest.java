@@ -210,6 +210,43 @@ class InspectorTest {
         }
     }
 
+    @ParameterizedTest(name = "PostgreSQL {0}")
+    @ValueSource(ints = {14, 18})
+    void snapshotFromOneScanOfPgLocksHasEveryAdvisoryRowAndOnlyTheirSessions(int version) throws Exception {
+        PostgresServer server = PostgresServer.shared(version);
+        try (LockSessions sessions = new LockSessions(server)) {
+            int ns = LockKey.hash("eleven");
+            Connection holder = sessions.open("holder");
+            exec(holder, "SELECT pg_advisory_lock(" + ns + ", k) FROM generate_series(1, 7) k");
+            exec(holder, "SELECT pg_advisory_lock_shared(99)");
+            Connection bystander = sessions.open("bystander-without-locks");
+            exec(bystander, "SELECT 1");
+            Connection waiter = sessions.open("waiter");
+            int holderPid = pid(holder);
+            int waiterPid = pid(waiter);
+            sessions.blockOn(waiter, "SELECT pg_advisory_lock(" + ns + ", 3)");
+
+            Diagnosis d = Inspector.builder(server.dataSource()).namespace("eleven").options(NO_GRACE).build()
+                    .diagnose();
+            Snapshot s = d.snapshot();
+            assertThat(s.heldBy(holderPid)).hasSize(sessions.heldInPgLocks(holderPid)).hasSize(8);
+            assertThat(s.waiters()).singleElement().satisfies(w -> {
+                assertThat(w.pid()).isEqualTo(waiterPid);
+                assertThat(w.key()).isEqualTo(LockKey.of(ns, 3));
+                assertThat(w.waitStart()).isNotNull();
+            });
+            assertThat(s.sessions()).extracting(SessionInfo::pid).containsExactlyInAnyOrder(holderPid, waiterPid);
+            assertThat(s.session(waiterPid)).get().extracting(SessionInfo::blockingPids)
+                    .isEqualTo(List.of(holderPid));
+            // the shared lock table holds at least every advisory row (they never take a fast-path slot)
+            assertThat(s.lockTableEntries()).isGreaterThanOrEqualTo(9);
+            assertThat(s.heldBy(holderPid)).filteredOn(AdvisoryLockRow::shared).singleElement()
+                    .extracting(AdvisoryLockRow::mode).isEqualTo("ShareLock");
+            assertThat(d.findings(IdleSessionHoldsLocksRule.ID)).singleElement().satisfies(f -> assertThat(f.message())
+                    .contains("99, eleven/#1, eleven/#2, eleven/#3, eleven/#4, … (8 keys)"));
+        }
+    }
+
     @Test
     void backendHoldingMoreThanItsShareOfTheLockTableIsReported() throws Exception {
         PostgresServer server = PostgresServer.shared();

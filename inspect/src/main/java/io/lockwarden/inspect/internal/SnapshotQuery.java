@@ -1,6 +1,5 @@
 package io.lockwarden.inspect.internal;
 
-import io.lockwarden.LockKey;
 import io.lockwarden.inspect.AdvisoryLockRow;
 import io.lockwarden.inspect.InspectionException;
 import io.lockwarden.inspect.PgBouncerView;
@@ -16,7 +15,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -27,9 +25,9 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * Reads a {@link Snapshot} in one round trip: three statements sent as one batch (settings, the
- * reader's identity, then locks + sessions + lock table use from a single read of {@code pg_locks}).
- * An optional fourth query reads {@code pg_stat_statements} when it is installed.
+ * Reads a {@link Snapshot} in one round trip: four statements sent as one batch, so one implicit transaction
+ * (settings, the reader's identity, the one scan of {@code pg_locks}, then sessions, database names and prepared
+ * transactions). An optional further query reads {@code pg_stat_statements} when it is installed.
  *
  * <p>Stateless apart from the key decoder; thread-safe.
  */
@@ -46,40 +44,40 @@ public final class SnapshotQuery {
             + " EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements')";
 
     /*
-     * One read of pg_locks (materialized, so every part sees the same rows), then: kind 0 = advisory lock rows, kind 1 = sessions of the
-     * pids in them with blockers, kind 2 = lock table use, kind 3 = database names, kind 4 = advisory locks of
-     * prepared transactions (pid NULL; linked to pg_prepared_xacts through the transactionid row that shares
-     * their virtualtransaction). Session fields travel
-     * as one text[] so the 100k lock rows stay narrow.
+     * One scan of pg_locks, and nothing else reads it: a second read of pg_locks (a CTE, or a join for the sessions) costs
+     * as much as the first at 100k rows, and a materialized CTE spills to disk past work_mem. Every row outside the
+     * fast-path slots comes back (advisory locks never use them), so the client counts what fills the shared lock
+     * table itself. Kinds: 0 = advisory row of a session, 4 = advisory row of a prepared transaction (pid NULL),
+     * 5 = transactionid row of a prepared transaction (links 4 to pg_prepared_xacts through virtualtransaction),
+     * 2 = any other lock in the shared table (only counted).
      */
     private static final String LOCKS_SQL = """
-            WITH l AS MATERIALIZED (
-              SELECT locktype, pid, classid, objid, objsubid, mode, granted, database, fastpath, waitstart,
-                     virtualtransaction, transactionid FROM pg_locks)
-            SELECT 0 AS kind, pid, classid::int8 AS c, objid::int8 AS o, objsubid::int4 AS s, mode,
-                   granted, database::int8 AS db,
-                   CASE WHEN granted THEN NULL ELSE ARRAY[to_json(waitstart)#>>'{}'] END AS info
-              FROM l WHERE locktype = 'advisory' AND pid IS NOT NULL
-            UNION ALL
-            SELECT 1, s.pid, NULL, NULL, NULL, NULL, NULL, NULL,
+            SELECT CASE WHEN locktype = 'advisory' THEN CASE WHEN pid IS NULL THEN 4 ELSE 0 END
+                        WHEN pid IS NULL AND locktype = 'transactionid' THEN 5 ELSE 2 END,
+                   pid, classid::int8, objid::int8, objsubid::int4, mode = 'ShareLock', granted, database::int8,
+                   CASE WHEN NOT granted THEN to_json(waitstart)#>>'{}' END,
+                   CASE WHEN pid IS NULL THEN virtualtransaction END,
+                   CASE WHEN pid IS NULL THEN transactionid::text END
+              FROM pg_locks WHERE NOT fastpath""";
+
+    /*
+     * Read after the locks in the same implicit transaction. Every backend comes back (the client keeps the ones with
+     * advisory rows): filtering here would need a second read of pg_locks. Kind 1 = a session, its fields as one
+     * text[]; kind 3 = a database name; kind 6 = a prepared transaction.
+     */
+    private static final String SESSIONS_SQL = """
+            SELECT 1, s.pid, NULL::int8,
                    ARRAY[s.usename::text, s.datname::text, s.application_name, host(s.client_addr),
                          to_json(s.backend_start)#>>'{}', to_json(s.xact_start)#>>'{}',
                          to_json(s.query_start)#>>'{}', to_json(s.state_change)#>>'{}', s.state,
                          s.wait_event_type, s.wait_event, s.backend_xid::text, s.query, s.backend_type,
                          CASE WHEN s.wait_event_type = 'Lock' THEN array_to_string(pg_blocking_pids(s.pid), ',') END]
-              FROM pg_stat_activity s WHERE s.pid IN (SELECT pid FROM l WHERE locktype = 'advisory')
+              FROM pg_stat_activity s WHERE s.pid IS NOT NULL
             UNION ALL
-            SELECT 2, NULL, count(*) FILTER (WHERE NOT fastpath), count(*), NULL, NULL, NULL, NULL, NULL FROM l
+            SELECT 3, NULL, oid::int8, ARRAY[datname::text] FROM pg_database
             UNION ALL
-            SELECT 3, NULL, NULL, NULL, NULL, NULL, NULL, oid::int8, ARRAY[datname::text] FROM pg_database
-            UNION ALL
-            SELECT 4, NULL, a.classid::int8, a.objid::int8, a.objsubid::int4, a.mode, a.granted, a.database::int8,
-                   ARRAY[p.gid, p.owner::text, p.database::text, to_json(p.prepared)#>>'{}', p.transaction::text]
-              FROM l a
-              JOIN l x ON x.locktype = 'transactionid' AND x.pid IS NULL AND x.virtualtransaction = a.virtualtransaction
-              JOIN pg_prepared_xacts p ON p.transaction = x.transactionid
-             WHERE a.locktype = 'advisory' AND a.pid IS NULL
-            """;
+            SELECT 6, NULL, NULL, ARRAY[gid, owner::text, database::text, to_json(prepared)#>>'{}', transaction::text]
+              FROM pg_prepared_xacts""";
 
     private static final String STATEMENTS_SQL = "SELECT query, calls, mean_exec_time, max_exec_time"
             + " FROM pg_stat_statements WHERE query ~* 'pg_(try_)?advisory' ORDER BY calls DESC LIMIT 50";
@@ -108,12 +106,13 @@ public final class SnapshotQuery {
         Visibility visibility;
         Instant takenAt;
         boolean hasStatements;
-        List<AdvisoryLockRow> locks = new ArrayList<>();
+        LockRows rows = new LockRows();
         List<SessionInfo> sessions = new ArrayList<>();
-        List<PreparedTransaction> prepared = new ArrayList<>();
-        long tableEntries = 0;
+        Map<Long, String> databases = new HashMap<>();
+        Map<String, String[]> preparedByXid = new LinkedHashMap<>();
         try (Statement st = c.createStatement()) {
-            boolean isResultSet = st.execute(SETTINGS_SQL + ";\n" + IDENTITY_SQL + ";\n" + LOCKS_SQL);
+            boolean isResultSet = st.execute(SETTINGS_SQL + ";\n" + IDENTITY_SQL + ";\n" + LOCKS_SQL + ";\n"
+                    + SESSIONS_SQL);
             requireResult(isResultSet);
             try (ResultSet rs = st.getResultSet()) {
                 while (rs.next()) {
@@ -128,76 +127,43 @@ public final class SnapshotQuery {
                 boolean superuser = rs.getBoolean(5);
                 visibility = new Visibility(rs.getString(4), rs.getInt(3), superuser || rs.getBoolean(6),
                         superuser || rs.getBoolean(7));
-                takenAt = OffsetDateTime.parse(rs.getString(8)).toInstant();
+                takenAt = LockRows.instant(rs.getString(8));
                 hasStatements = rs.getBoolean(9);
             }
             requireResult(st.getMoreResults());
-            Map<Long, String> databases = new HashMap<>();
-            List<long[]> raw = new ArrayList<>();
-            List<String> modes = new ArrayList<>();
-            Map<Integer, Instant> waitStarts = new HashMap<>();
-            List<long[]> preparedRaw = new ArrayList<>();
-            List<String> preparedModes = new ArrayList<>();
-            List<String[]> preparedInfo = new ArrayList<>();
+            try (ResultSet rs = st.getResultSet()) {
+                while (rs.next()) {
+                    rows.add(rs);
+                }
+            }
+            requireResult(st.getMoreResults());
             try (ResultSet rs = st.getResultSet()) {
                 while (rs.next()) {
                     switch (rs.getInt(1)) {
-                        case 0 -> {
-                            raw.add(new long[] {rs.getInt(2), rs.getLong(3), rs.getLong(4), rs.getInt(5),
-                                rs.getBoolean(7) ? 1 : 0, rs.getLong(8)});
-                            modes.add(rs.getString(6));
-                            Array wait = rs.getArray(9);
-                            if (wait != null) {
-                                waitStarts.put(raw.size() - 1, instant(text(wait)[0]));
+                        case 1 -> {
+                            int pid = rs.getInt(2);
+                            if (rows.hasPid(pid)) {
+                                sessions.add(session(pid, rs.getArray(4)));
                             }
                         }
-                        case 1 -> sessions.add(session(rs.getInt(2), rs.getArray(9)));
-                        case 2 -> tableEntries = rs.getLong(3);
-                        case 3 -> databases.put(rs.getLong(8), text(rs.getArray(9))[0]);
-                        case 4 -> {
-                            preparedRaw.add(new long[] {0, rs.getLong(3), rs.getLong(4), rs.getInt(5),
-                                rs.getBoolean(7) ? 1 : 0, rs.getLong(8)});
-                            preparedModes.add(rs.getString(6));
-                            preparedInfo.add(text(rs.getArray(9)));
+                        case 3 -> databases.put(rs.getLong(3), text(rs.getArray(4))[0]);
+                        case 6 -> {
+                            String[] info = text(rs.getArray(4));
+                            preparedByXid.put(info[4], info);
                         }
                         default -> throw new IllegalStateException("unexpected row kind " + rs.getInt(1));
                     }
                 }
             }
-            for (int i = 0; i < raw.size(); i++) {
-                locks.add(row(raw.get(i), modes.get(i), databases, waitStarts.get(i)));
-            }
-            Map<String, List<AdvisoryLockRow>> preparedLocks = new LinkedHashMap<>();
-            Map<String, String[]> preparedById = new LinkedHashMap<>();
-            for (int i = 0; i < preparedRaw.size(); i++) {
-                String[] info = preparedInfo.get(i);
-                preparedById.putIfAbsent(info[0], info);
-                preparedLocks.computeIfAbsent(info[0], g -> new ArrayList<>())
-                        .add(row(preparedRaw.get(i), preparedModes.get(i), databases, null));
-            }
-            preparedById.forEach((gid, info) -> prepared.add(new PreparedTransaction(gid, info[1], info[2],
-                    instant(info[3]), info[4], preparedLocks.get(gid))));
         }
+        List<AdvisoryLockRow> locks = rows.sessionLocks(decoder, databases);
+        List<PreparedTransaction> prepared = rows.preparedTransactions(decoder, databases, preparedByXid);
         Optional<List<StatementStat>> stats = Optional.empty();
         if (statements && hasStatements) {
             stats = readStatements(c);
         }
         return new Snapshot(takenAt, version, versionNum, new ServerSettings(settings), visibility, locks, sessions,
-                tableEntries, Optional.ofNullable(pgBouncer), stats, prepared);
-    }
-
-    private AdvisoryLockRow row(long[] r, String mode, Map<Long, String> databases, Instant waitStart) {
-        LockKey key = LockKey.fromPgLocks(r[1], r[2], (int) r[3]);
-        return new AdvisoryLockRow((int) r[0], decoder.name(key), decoder.namespaceOf(key), mode(mode), r[4] == 1,
-                databases.get(r[5]), waitStart);
-    }
-
-    private static String mode(String m) {
-        return switch (m) {
-            case "ExclusiveLock" -> "ExclusiveLock";
-            case "ShareLock" -> "ShareLock";
-            default -> m;
-        };
+                rows.tableEntries(), Optional.ofNullable(pgBouncer), stats, prepared);
     }
 
     private static Optional<List<StatementStat>> readStatements(Connection c) {
@@ -218,8 +184,8 @@ public final class SnapshotQuery {
         boolean visible = !"<insufficient privilege>".equals(f[12]);
         List<Integer> blockers = f[14] == null || f[14].isEmpty() ? List.of()
                 : Arrays.stream(f[14].split(",")).map(Integer::valueOf).toList();
-        return new SessionInfo(pid, f[0], f[1], f[2], f[3], instant(f[4]), instant(f[5]), instant(f[6]),
-                instant(f[7]), f[8], f[9], f[10], f[11], redact(f[12]), f[13], blockers, visible);
+        return new SessionInfo(pid, f[0], f[1], f[2], f[3], LockRows.instant(f[4]), LockRows.instant(f[5]),
+                LockRows.instant(f[6]), LockRows.instant(f[7]), f[8], f[9], f[10], f[11], redact(f[12]), f[13], blockers, visible);
     }
 
     /** Masks string literals after PASSWORD (e.g. ALTER ROLE ... PASSWORD '...') in query texts. */
@@ -236,9 +202,6 @@ public final class SnapshotQuery {
         return out;
     }
 
-    private static Instant instant(String iso) {
-        return iso == null ? null : OffsetDateTime.parse(iso).toInstant();
-    }
 
     private static void requireResult(boolean isResultSet) {
         if (!isResultSet) {
