@@ -211,7 +211,7 @@ public final class LockKey implements Comparable<LockKey> {
 
     @Override
     public int hashCode() {
-        return Objects.hash(form, bigint);
+        return 31 * form.ordinal() + Long.hashCode(bigint); // no boxing: hashed per lock row at every sample
     }
 
     /** The label and the raw {@code pg_locks} columns, e.g. {@code billing/invoice-42 [classid=…, objid=…, objsubid=2]}. */

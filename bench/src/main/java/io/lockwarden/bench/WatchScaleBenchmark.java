@@ -85,7 +85,7 @@ public final class WatchScaleBenchmark {
                     long t1 = System.nanoTime();
                     w.sampleNow();
                     long t2 = System.nanoTime();
-                    inspector.findings(inspector.snapshot(reader));
+                    inspector.diagnose(inspector.snapshot(reader));
                     long t3 = System.nanoTime();
                     if (rows != SESSIONS * LOCKS_PER_SESSION || !w.up("big")) {
                         throw new IllegalStateException("expected " + SESSIONS * LOCKS_PER_SESSION + " locks, saw "

@@ -20,10 +20,11 @@ public final class KeyRanges {
      * @param label how to show a single key (named keys keep their names)
      */
     public static String compact(List<LockKey> keys, Function<LockKey, String> label, int maxParts) {
-        List<LockKey> sorted = keys.stream().distinct().sorted().toList();
+        List<LockKey> sorted = sortedAndDistinct(keys) ? keys : keys.stream().distinct().sorted().toList();
         List<String> parts = new ArrayList<>();
         int i = 0;
-        while (i < sorted.size()) {
+        // One part past maxParts is enough to know the text is cut: at 100,000 keys the rest is never shown.
+        while (i < sorted.size() && parts.size() <= maxParts) {
             LockKey first = sorted.get(i);
             int j = i;
             while (j + 1 < sorted.size() && follows(sorted.get(j), sorted.get(j + 1))) {
@@ -43,6 +44,17 @@ public final class KeyRanges {
             return String.join(", ", parts);
         }
         return String.join(", ", parts.subList(0, maxParts)) + ", … (" + sorted.size() + " keys)";
+    }
+
+    private static boolean sortedAndDistinct(List<LockKey> keys) {
+        LockKey previous = null;
+        for (LockKey k : keys) {
+            if (previous != null && previous.compareTo(k) >= 0) {
+                return false;
+            }
+            previous = k;
+        }
+        return true;
     }
 
     private static boolean follows(LockKey a, LockKey b) {

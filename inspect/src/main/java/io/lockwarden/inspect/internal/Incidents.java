@@ -44,7 +44,12 @@ public final class Incidents {
 
     /** The incidents of a snapshot's findings, worst first, then by number of holders. Never fails. */
     public static List<Incident> group(Snapshot snapshot, List<Finding> findings) {
-        RuleContext ctx = new RuleContext(snapshot, RuleOptions.defaults());
+        return group(new RuleContext(snapshot, RuleOptions.defaults()), findings);
+    }
+
+    /** The incidents of the findings, over an index of the snapshot the findings came from. Never fails. */
+    public static List<Incident> group(RuleContext ctx, List<Finding> findings) {
+        Snapshot snapshot = ctx.snapshot();
         Set<Integer> implicated = new LinkedHashSet<>();
         for (Finding f : findings) {
             for (int pid : f.pids()) {
@@ -154,17 +159,25 @@ public final class Incidents {
         SessionInfo s = ctx.session(pid).orElse(null);
         List<AdvisoryLockRow> held = ctx.held(pid);
         List<LockKey> keys = ctx.heldKeys(pid);
-        Map<LockKey, String> labels = new LinkedHashMap<>();
-        held.forEach(l -> labels.putIfAbsent(l.key(), l.label()));
         PgBouncerServer server = pooledServer(ctx, pid);
         TerminationVerdict v = ctx.verdict(pid);
         Duration inState = s == null ? Duration.ZERO : s.inStateFor(ctx.now()).orElse(Duration.ZERO);
         return new IncidentHolder(pid, s == null ? null : s.applicationName(), s == null ? null : s.user(),
                 s == null ? null : s.clientAddr(), s == null ? null : s.state(), inState, held.size(), keys,
-                KeyRanges.compact(keys, k -> labels.getOrDefault(k, k.label()), MAX_KEY_PARTS),
+                KeyRanges.compact(keys, k -> label(held, k), MAX_KEY_PARTS),
                 ctx.allWaitersBehind(pid).size(),
                 server == null ? null : server.database() + "/" + server.user() + " (" + server.poolMode() + ")",
                 v, v.safe() ? null : instead(s, v), causes(ctx, s, server));
+    }
+
+    /** The label of the first row of the key, which knows its namespace: called for the few keys shown. */
+    private static String label(List<AdvisoryLockRow> rows, LockKey key) {
+        for (AdvisoryLockRow r : rows) {
+            if (r.key().equals(key)) {
+                return r.label();
+            }
+        }
+        return key.label();
     }
 
     /** Root-cause evidence for one holder, from what the server shows. */

@@ -4,14 +4,20 @@ import io.lockwarden.LockKey;
 import io.lockwarden.inspect.AdvisoryLockRow;
 import io.lockwarden.inspect.SessionInfo;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /** Wording shared by the rules: durations, key lists and session descriptions. Package-private. */
 final class Evidence {
     /** Findings list at most this many keys (a backend may hold thousands); the count is in the evidence. */
     static final int MAX_KEYS = 50;
+    /** Messages name at most this many keys. */
+    private static final int SHOWN_LABELS = 5;
 
     private Evidence() {
     }
@@ -38,22 +44,37 @@ final class Evidence {
     }
 
     static String labels(List<AdvisoryLockRow> rows) {
-        List<AdvisoryLockRow> byKey = rows.stream().sorted(java.util.Comparator.comparing(AdvisoryLockRow::key))
-                .toList();
-        List<String> shown = new java.util.ArrayList<>();
-        int distinct = 0;
-        LockKey previous = null;
-        for (AdvisoryLockRow r : byKey) {
-            if (!r.key().equals(previous)) {
-                distinct++;
-                if (shown.size() < 5) {
-                    shown.add(r.label());
+        List<LockKey> keys = new ArrayList<>(new TreeSet<>(rows.stream().map(AdvisoryLockRow::key).toList()));
+        return labels(rows, keys);
+    }
+
+    /**
+     * The labels of the first five of {@code keys}, then {@code … (N keys)}; each labelled by its first row, which
+     * knows the key's namespace.
+     *
+     * @param keys the distinct keys of {@code rows}, sorted (as {@link RuleContext#heldKeys(int)} gives them)
+     */
+    static String labels(List<AdvisoryLockRow> rows, List<LockKey> keys) {
+        List<LockKey> shownKeys = List.copyOf(keys.subList(0, Math.min(SHOWN_LABELS, keys.size())));
+        Map<LockKey, String> labels = new HashMap<>();
+        if (!shownKeys.isEmpty()) {
+            LockKey lastShown = shownKeys.get(shownKeys.size() - 1);
+            for (AdvisoryLockRow r : rows) {
+                // one comparison rules out nearly every row of a backend holding thousands of keys
+                if (r.key().compareTo(lastShown) <= 0 && shownKeys.contains(r.key())) {
+                    labels.putIfAbsent(r.key(), r.label());
+                    if (labels.size() == shownKeys.size()) {
+                        break;
+                    }
                 }
-                previous = r.key();
             }
         }
+        List<String> shown = new ArrayList<>();
+        for (LockKey k : shownKeys) {
+            shown.add(labels.getOrDefault(k, k.label()));
+        }
         String text = String.join(", ", shown);
-        return distinct > 5 ? text + ", … (" + distinct + " keys)" : text;
+        return keys.size() > SHOWN_LABELS ? text + ", … (" + keys.size() + " keys)" : text;
     }
 
     static String who(SessionInfo s) {

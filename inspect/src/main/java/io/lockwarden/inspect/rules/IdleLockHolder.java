@@ -1,5 +1,6 @@
 package io.lockwarden.inspect.rules;
 
+import io.lockwarden.LockKey;
 import io.lockwarden.inspect.AdvisoryLockRow;
 import io.lockwarden.inspect.Finding;
 import io.lockwarden.inspect.SessionInfo;
@@ -15,7 +16,8 @@ import java.util.function.Predicate;
  * A session in one idle state ({@code idle}, {@code idle in transaction}) that holds advisory locks, with
  * what the idle rules judge it by: how long it has been idle and who waits behind it. Package-private.
  */
-record IdleLockHolder(int pid, SessionInfo session, List<AdvisoryLockRow> held, Duration idle, Set<Integer> waiters) {
+record IdleLockHolder(int pid, SessionInfo session, List<AdvisoryLockRow> held, List<LockKey> keys, Duration idle,
+                      Set<Integer> waiters) {
 
     /** Every visible session in the given state that holds at least one advisory lock, in pid order. */
     static List<IdleLockHolder> find(RuleContext ctx, Predicate<SessionInfo> inState) {
@@ -27,7 +29,7 @@ record IdleLockHolder(int pid, SessionInfo session, List<AdvisoryLockRow> held, 
                 continue;
             }
             Duration idle = s.inStateFor(ctx.now()).orElse(Duration.ZERO);
-            out.add(new IdleLockHolder(pid, s, held, idle, ctx.allWaitersBehind(pid)));
+            out.add(new IdleLockHolder(pid, s, held, ctx.heldKeys(pid), idle, ctx.allWaitersBehind(pid)));
         }
         return out;
     }
@@ -40,7 +42,7 @@ record IdleLockHolder(int pid, SessionInfo session, List<AdvisoryLockRow> held, 
 
     /** "3 advisory locks (a, b, c)". */
     String locksHeld() {
-        return held.size() + " advisory lock" + (held.size() == 1 ? "" : "s") + " (" + Evidence.labels(held) + ")";
+        return held.size() + " advisory lock" + (held.size() == 1 ? "" : "s") + " (" + Evidence.labels(held, keys) + ")";
     }
 
     /** The finding: the holder's pid first, then the waiters; its held keys; its termination verdict. */

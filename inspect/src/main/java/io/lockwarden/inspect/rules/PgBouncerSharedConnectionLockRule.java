@@ -48,7 +48,7 @@ public final class PgBouncerSharedConnectionLockRule implements Rule {
             }
             String message = "Backend " + pid + " is PgBouncer server connection for database '" + server.database()
                     + "' user '" + server.user() + "' in " + server.poolMode() + " pooling, and holds " + held.size()
-                    + " session-level advisory lock(s) (" + Evidence.labels(held) + ") outside any transaction. "
+                    + " session-level advisory lock(s) (" + Evidence.labels(held, ctx.heldKeys(pid)) + ") outside any transaction. "
                     + "PgBouncer gives this connection to whichever client runs the next transaction, and that "
                     + "client silently holds the lock as well: mutual exclusion is broken.";
             String fix = "Release it now: " + Evidence.release(pid) + ". Then stop taking session-level locks through transaction pooling: use pg_advisory_xact_lock "

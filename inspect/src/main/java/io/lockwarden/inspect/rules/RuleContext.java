@@ -8,6 +8,9 @@ import io.lockwarden.inspect.Snapshot;
 import io.lockwarden.inspect.TerminationVerdict;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,10 +38,16 @@ public final class RuleContext {
         this.snapshot = snapshot;
         this.options = options;
         this.locksByPid = snapshot.locksByPid();
+        // Loops, not streams: at 100,000 locks this runs at every watchdog sample.
         locksByPid.forEach((pid, rows) -> {
-            List<AdvisoryLockRow> granted = rows.stream().filter(AdvisoryLockRow::granted).toList();
-            held.put(pid, granted);
-            heldKeys.put(pid, granted.stream().map(AdvisoryLockRow::key).sorted().distinct().toList());
+            List<AdvisoryLockRow> granted = new ArrayList<>(rows.size());
+            for (AdvisoryLockRow r : rows) {
+                if (r.granted()) {
+                    granted.add(r);
+                }
+            }
+            held.put(pid, Collections.unmodifiableList(granted));
+            heldKeys.put(pid, sortedDistinctKeys(granted));
         });
         for (SessionInfo s : snapshot.sessions()) {
             sessions.put(s.pid(), s);
@@ -46,6 +55,21 @@ public final class RuleContext {
                 blockedBy.computeIfAbsent(blocker, b -> new LinkedHashSet<>()).add(s.pid());
             }
         }
+    }
+
+    private static List<LockKey> sortedDistinctKeys(List<AdvisoryLockRow> rows) {
+        LockKey[] keys = new LockKey[rows.size()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = rows.get(i).key();
+        }
+        Arrays.sort(keys);
+        int n = 0;
+        for (LockKey k : keys) {
+            if (n == 0 || !keys[n - 1].equals(k)) {
+                keys[n++] = k;
+            }
+        }
+        return Collections.unmodifiableList(Arrays.asList(n == keys.length ? keys : Arrays.copyOf(keys, n)));
     }
 
     /** The snapshot under evaluation. */

@@ -156,8 +156,8 @@ public final class TargetMonitor implements AutoCloseable {
             s = withoutLeaderLocks(s);
             long read = System.nanoTime();
             stage = "rules";
-            List<Finding> findings = inspector.findings(s);
-            Diagnosis d = new Diagnosis(s, findings);
+            Diagnosis d = inspector.diagnose(s);
+            List<Finding> findings = d.findings();
             long ruled = System.nanoTime();
             List<HoldTracker.TrackedHold> tracked = tracker.update(s);
             long trackedAt = System.nanoTime();
