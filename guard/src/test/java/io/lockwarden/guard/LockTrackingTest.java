@@ -277,6 +277,31 @@ class LockTrackingTest {
     }
 
     @Test
+    void aPreparedStatementWithoutLockFunctionsStaysBehindTheGuard() throws Exception {
+        try (Connection c = pool.getConnection()) {
+            Pools.exec(c, "CREATE OR REPLACE FUNCTION claim_order(k bigint) RETURNS bigint LANGUAGE sql "
+                    + "AS 'SELECT pg_advisory_lock(k); SELECT k'");
+        }
+        DataSource always = LockGuard.builder().check(ReturnCheck.ALWAYS).listener(listener).wrap(pool);
+        Connection c = always.getConnection();
+        pid = Pools.pid(c);
+        try (PreparedStatement ps = c.prepareStatement("SELECT claim_order(?)")) {
+            assertThat(ps.getConnection()).isSameAs(c);
+            assertThat(ps.isWrapperFor(org.postgresql.PGStatement.class)).isTrue();
+            ps.setLong(1, 131);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).isEqualTo(131);
+            }
+            assertThat(probe.heldInPgLocks(pid)).isEqualTo(1);
+            // reaching the connection through the statement does not step around the return check
+            ps.getConnection().close();
+        }
+        assertThat(RecordingListener.reports()).singleElement()
+                .satisfies(r -> assertThat(r.event().key()).isEqualTo(LockKey.of(131)));
+    }
+
+    @Test
     void aFunctionWhoseNameMentionsAdvisoryLocksIsCheckedByDefault() throws Exception {
         try (Connection c = pool.getConnection()) {
             Pools.exec(c, "CREATE OR REPLACE FUNCTION take_advisory_job_lock(k bigint) RETURNS void LANGUAGE sql "

@@ -47,6 +47,7 @@ final class CallSites {
     static boolean insidePoolClose() {
         return WALKER.walk(s -> s.limit(24).anyMatch(f -> f.getMethodName().equals("close")
                 && Connection.class.isAssignableFrom(f.getDeclaringClass())
-                && !Proxy.isProxyClass(f.getDeclaringClass())));
+                && !Proxy.isProxyClass(f.getDeclaringClass())
+                && !f.getClassName().startsWith(INFRASTRUCTURE[0])));
     }
 }

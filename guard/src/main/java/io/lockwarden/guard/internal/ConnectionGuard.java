@@ -5,8 +5,6 @@ import io.lockwarden.UnsafeLockUsageException;
 import io.lockwarden.guard.GuardMode;
 import io.lockwarden.guard.LockGuard;
 import io.lockwarden.guard.ReturnCheck;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,23 +12,26 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Stands in front of one connection: hands out guarded statements, keeps the connection's
  * {@link LockTracker}, and when the connection goes away (closed, or, for a physical connection under a pool,
- * reset by the pool's own {@code close()}) checks and releases what it still holds. Thread-safe as far as the
- * tracker goes; the connection itself is used as JDBC allows.
+ * reset by the pool's own {@code close()}) checks and releases what it still holds. Everything else is forwarded
+ * as plain calls ({@link ForwardingConnection}). Prepared statements whose text does not mention advisory locks
+ * get a plain forwarding statement too, since no call on them can take one; the others, and every Statement and
+ * CallableStatement, get a {@link StatementGuard}. Thread-safe as far as the tracker goes; the connection itself
+ * is used as JDBC allows.
  */
-public final class ConnectionGuard extends Forwarding {
+public final class ConnectionGuard extends ForwardingConnection {
     private static final Logger LOG = LoggerFactory.getLogger(LockGuard.class);
 
     private final Connection raw;
     private final GuardSettings settings;
     private final boolean physical;
     private final LockTracker tracker = new LockTracker();
-    private Connection proxy;
 
     private ConnectionGuard(Connection raw, GuardSettings settings, boolean physical) {
         super(raw);
@@ -49,14 +50,12 @@ public final class ConnectionGuard extends Forwarding {
      *                 from inside its own {@code Connection.close()}); false when {@code close()} is the return
      */
     public static Connection wrap(Connection raw, GuardSettings settings, boolean physical) {
-        ConnectionGuard g = new ConnectionGuard(raw, settings, physical);
-        g.proxy = (Connection) Proxy.newProxyInstance(ConnectionGuard.class.getClassLoader(),
-                new Class<?>[] {Connection.class}, g);
-        return g.proxy;
+        return new ConnectionGuard(raw, settings, physical);
     }
 
+
     Connection proxy() {
-        return proxy;
+        return this;
     }
 
     LockTracker tracker() {
@@ -64,38 +63,109 @@ public final class ConnectionGuard extends Forwarding {
     }
 
     @Override
-    public Object invoke(Object self, Method method, Object[] args) throws Throwable {
-        switch (method.getName()) {
-            case "createStatement":
-                return StatementGuard.wrap((Statement) forward(method, args), this, StatementPlan.NONE, Statement.class);
-            case "prepareStatement":
-                return StatementGuard.wrap((Statement) forward(method, args), this, SqlScanner.plan((String) args[0]),
-                        PreparedStatement.class);
-            case "prepareCall":
-                return StatementGuard.wrap((Statement) forward(method, args), this, SqlScanner.plan((String) args[0]),
-                        CallableStatement.class);
-            case "close":
-                close(physical ? "was closed" : "was returned to the pool");
-                return null;
-            case "clearWarnings":
-                if (physical && (tracker.mayHoldLocks() || settings.check() == ReturnCheck.ALWAYS)
-                        && CallSites.insidePoolClose()) {
-                    List<LockRelease.Leak> leaks = LockRelease.atReturn(raw, tracker.drain(), settings,
-                            "was returned to the pool");
-                    if (!raw.isClosed()) { // a backend that died: the pool finds out on its next use, not in close()
-                        forward(method, args);
-                    }
-                    failIfLeaked(leaks);
-                    return null;
-                }
-                break;
-            case "abort":
-                tracker.drain();
-                break;
-            default:
-                break;
+    public Statement createStatement() throws SQLException {
+        return statement(raw.createStatement());
+    }
+
+    @Override
+    public Statement createStatement(int type, int concurrency) throws SQLException {
+        return statement(raw.createStatement(type, concurrency));
+    }
+
+    @Override
+    public Statement createStatement(int type, int concurrency, int holdability) throws SQLException {
+        return statement(raw.createStatement(type, concurrency, holdability));
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql) throws SQLException {
+        return prepared(raw.prepareStatement(sql), sql);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
+        return prepared(raw.prepareStatement(sql, autoGeneratedKeys), sql);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
+        return prepared(raw.prepareStatement(sql, columnIndexes), sql);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
+        return prepared(raw.prepareStatement(sql, columnNames), sql);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int type, int concurrency) throws SQLException {
+        return prepared(raw.prepareStatement(sql, type, concurrency), sql);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int type, int concurrency, int holdability)
+            throws SQLException {
+        return prepared(raw.prepareStatement(sql, type, concurrency, holdability), sql);
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql) throws SQLException {
+        return callable(raw.prepareCall(sql), sql);
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int type, int concurrency) throws SQLException {
+        return callable(raw.prepareCall(sql, type, concurrency), sql);
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int type, int concurrency, int holdability) throws SQLException {
+        return callable(raw.prepareCall(sql, type, concurrency, holdability), sql);
+    }
+
+    private Statement statement(Statement s) {
+        return (Statement) StatementGuard.wrap(s, this, StatementPlan.NONE, ProxyType.STATEMENT);
+    }
+
+    private PreparedStatement prepared(PreparedStatement ps, String sql) {
+        StatementPlan plan = SqlScanner.plan(sql);
+        return plan.relevant() ? (PreparedStatement) StatementGuard.wrap(ps, this, plan, ProxyType.PREPARED_STATEMENT)
+                : new PlainPreparedStatement(ps, this);
+    }
+
+    private CallableStatement callable(CallableStatement cs, String sql) {
+        return (CallableStatement) StatementGuard.wrap(cs, this, SqlScanner.plan(sql), ProxyType.CALLABLE_STATEMENT);
+    }
+
+    @Override
+    public void close() throws SQLException {
+        close(physical ? "was closed" : "was returned to the pool");
+    }
+
+    @Override
+    public void clearWarnings() throws SQLException {
+        if (physical && (tracker.mayHoldLocks() || settings.check() == ReturnCheck.ALWAYS)
+                && CallSites.insidePoolClose()) {
+            List<LockRelease.Leak> leaks = LockRelease.atReturn(raw, tracker.drain(), settings,
+                    "was returned to the pool");
+            if (!raw.isClosed()) { // a backend that died: the pool finds out on its next use, not in close()
+                raw.clearWarnings();
+            }
+            failIfLeaked(leaks);
+            return;
         }
-        return forwardOrAnswer(self, method, args);
+        raw.clearWarnings();
+    }
+
+    @Override
+    public void abort(Executor executor) throws SQLException {
+        tracker.drain();
+        raw.abort(executor);
+    }
+
+    @Override
+    public String toString() {
+        return "Lockwarden-guarded " + raw;
     }
 
     private void close(String why) throws SQLException {

@@ -2,7 +2,6 @@ package io.lockwarden.guard.internal;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.sql.CallableStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -77,6 +76,6 @@ final class Execution {
                 return result;
             }
         };
-        return (ResultSet) Proxy.newProxyInstance(Execution.class.getClassLoader(), new Class<?>[] {ResultSet.class}, h);
+        return (ResultSet) ProxyType.RESULT_SET.create(h);
     }
 }

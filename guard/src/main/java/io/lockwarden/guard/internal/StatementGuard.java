@@ -1,8 +1,8 @@
 package io.lockwarden.guard.internal;
 
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.sql.CallableStatement;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -40,9 +40,9 @@ final class StatementGuard extends Forwarding {
     }
 
     /** Wraps a statement; {@code prepared} is the plan of a prepared statement's text, else NONE. */
-    static Object wrap(Statement raw, ConnectionGuard connection, StatementPlan prepared, Class<?> type) {
+    static Object wrap(Statement raw, ConnectionGuard connection, StatementPlan prepared, ProxyType type) {
         StatementGuard g = new StatementGuard(raw, connection, prepared);
-        g.proxy = Proxy.newProxyInstance(StatementGuard.class.getClassLoader(), new Class<?>[] {type}, g);
+        g.proxy = type.create(g);
         return g.proxy;
     }
 
@@ -72,14 +72,56 @@ final class StatementGuard extends Forwarding {
                 break;
             case "getConnection":
                 return connection.proxy();
-            default:
-                if (params != null && args != null && args.length >= 2 && args[0] instanceof Integer i
-                        && name.startsWith("set")) {
-                    params.put(i, name.equals("setNull") ? null : args[1]);
+            case "close":
+                if (args == null) {
+                    raw.close();
+                    return null;
                 }
+                break;
+            case "setInt", "setLong", "setString":
+                // the common binds directly: a reflective call per bind is most of what the guard costs
+                if (params == null && raw instanceof PreparedStatement ps && args[0] instanceof Integer index) {
+                    bind(ps, name, index, args[1]);
+                    return null;
+                }
+                remember(name, args);
+                break;
+            default:
+                remember(name, args);
                 break;
         }
         return forwardOrAnswer(self, method, args);
+    }
+
+    private void remember(String name, Object[] args) {
+        if (params != null && args != null && args.length >= 2 && args[0] instanceof Integer i
+                && name.startsWith("set")) {
+            params.put(i, name.equals("setNull") ? null : args[1]);
+        }
+    }
+
+    private static void bind(PreparedStatement ps, String name, int index, Object value) throws SQLException {
+        switch (name) {
+            case "setInt" -> ps.setInt(index, (Integer) value);
+            case "setLong" -> ps.setLong(index, (Long) value);
+            default -> ps.setString(index, (String) value);
+        }
+    }
+
+    private Object executeDirectly(Method method, Object[] args) throws Throwable {
+        if (args == null && raw instanceof PreparedStatement ps) {
+            switch (method.getName()) {
+                case "executeQuery":
+                    return ps.executeQuery();
+                case "executeUpdate":
+                    return ps.executeUpdate();
+                case "execute":
+                    return ps.execute();
+                default:
+                    break;
+            }
+        }
+        return forward(method, args);
     }
 
     private Object execute(Method method, Object[] args) throws Throwable {
@@ -87,7 +129,7 @@ final class StatementGuard extends Forwarding {
                 ? SqlScanner.plan(sql) : prepared;
         if (!plan.relevant()) {
             last = null;
-            return forward(method, args);
+            return executeDirectly(method, args);
         }
         connection.beforeLocking(plan, params);
         Object result;
