@@ -1,6 +1,6 @@
 package io.lockwarden.bench;
 
-import io.lockwarden.inspect.Finding;
+import io.lockwarden.inspect.Diagnosis;
 import io.lockwarden.inspect.Inspector;
 import io.lockwarden.inspect.Snapshot;
 import io.lockwarden.testkit.fixture.PostgresServer;
@@ -13,7 +13,7 @@ import java.util.Locale;
 
 /**
  * Scale run for {@code lockwarden diagnose}: a private PostgreSQL with 500 sessions holding 25,000,
- * 50,000 and then 100,000 advisory locks; at each size, times a full diagnosis (snapshot + all rules)
+ * 50,000 and then 100,000 advisory locks; at each size, times a full diagnosis (snapshot, all rules, incidents)
  * against a bare {@code SELECT * FROM pg_locks WHERE locktype = 'advisory'} read to the last column,
  * both over the same open connection, alternating, several repetitions. Prints medians and the ratio.
  *
@@ -46,7 +46,7 @@ public final class DiagnoseScaleBenchmark {
                 System.out.printf(Locale.ROOT, "PostgreSQL %d, %d sessions, %d repetitions (medians, ms)%n",
                         server.majorVersion(), sessions, reps);
                 System.out.printf(Locale.ROOT, "%10s %12s %12s %12s %12s %8s%n", "locks", "bare read", "snapshot",
-                        "findings", "diagnose", "ratio");
+                        "rules", "diagnose", "ratio");
                 int held = 0;
                 try (Connection reader = server.connect("bench-reader")) {
                     for (int perSession : LOCKS_PER_SESSION_STEPS) {
@@ -80,9 +80,10 @@ public final class DiagnoseScaleBenchmark {
             long t1 = System.nanoTime();
             Snapshot s = inspector.snapshot(reader);
             long t2 = System.nanoTime();
-            List<Finding> findings = inspector.findings(s);
+            Diagnosis diagnosis = inspector.diagnose(s); // rules and incidents, as lockwarden diagnose does
             long t3 = System.nanoTime();
-            if (rows != expected || s.locks().size() != expected || findings.isEmpty()) {
+            if (rows != expected || s.locks().size() != expected || diagnosis.findings().isEmpty()
+                    || diagnosis.incidents().isEmpty()) {
                 throw new IllegalStateException("expected " + expected + " locks, bare read saw " + rows
                         + ", snapshot saw " + s.locks().size());
             }
