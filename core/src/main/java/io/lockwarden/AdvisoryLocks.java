@@ -1,17 +1,16 @@
 package io.lockwarden;
 
+import io.lockwarden.internal.ApiArguments;
 import io.lockwarden.internal.Connections;
 import io.lockwarden.internal.FencingTable;
 import io.lockwarden.internal.GuardedDataSource;
 import io.lockwarden.internal.HeldLock;
 import io.lockwarden.internal.LockReporter;
-import io.lockwarden.internal.LockStatements;
 import io.lockwarden.internal.SessionAcquisition;
+import io.lockwarden.internal.TransactionLocks;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -80,6 +79,7 @@ public final class AdvisoryLocks {
     private final Connections connections;
     private final SessionAcquisition sessions;
     private final FencingTable fencing;
+    private final TransactionLocks transactions;
 
     private AdvisoryLocks(Builder b) {
         this.defaultTimeout = b.defaultTimeout;
@@ -88,6 +88,7 @@ public final class AdvisoryLocks {
         this.connections = new Connections(b.dataSource, reporter);
         this.fencing = b.fencingTable == null ? null : FencingTable.named(b.fencingTable);
         this.sessions = new SessionAcquisition(connections, reporter, fencing);
+        this.transactions = new TransactionLocks(connections, reporter);
     }
 
     /**
@@ -208,9 +209,9 @@ public final class AdvisoryLocks {
      *                                   or a DataSource that is not PostgreSQL
      */
     public <T> T withLock(LockKey key, LockMode mode, Duration timeout, SqlWork<T> work) {
-        requireKey(key);
+        ApiArguments.requireKey(key);
         @SuppressWarnings("unchecked")
-        T result = (T) inTransaction(List.of(key), requireMode(mode), requireTimeout(timeout), requireWork(work));
+        T result = (T) transactions.run(List.of(key), ApiArguments.requireMode(mode), ApiArguments.requireTimeout(timeout), ApiArguments.requireWork(work));
         return result;
     }
 
@@ -232,10 +233,10 @@ public final class AdvisoryLocks {
 
     /** Like {@link #tryWithLock(LockKey, SqlWork)} in the given mode. */
     public <T> Optional<T> tryWithLock(LockKey key, LockMode mode, SqlWork<T> work) {
-        requireKey(key);
-        Object result = inTransaction(List.of(key), requireMode(mode), null, requireWork(work));
+        ApiArguments.requireKey(key);
+        Object result = transactions.run(List.of(key), ApiArguments.requireMode(mode), null, ApiArguments.requireWork(work));
         @SuppressWarnings("unchecked")
-        Optional<T> typed = result == NOT_ACQUIRED ? Optional.empty() : Optional.ofNullable((T) result);
+        Optional<T> typed = result == TransactionLocks.NOT_ACQUIRED ? Optional.empty() : Optional.ofNullable((T) result);
         return typed;
     }
 
@@ -263,11 +264,11 @@ public final class AdvisoryLocks {
             throw new IllegalArgumentException("keys must not be null or empty: pass the LockKeys the work needs");
         }
         for (LockKey key : keys) {
-            requireKey(key);
+            ApiArguments.requireKey(key);
         }
         List<LockKey> ordered = new ArrayList<>(new TreeSet<>(keys));
         @SuppressWarnings("unchecked")
-        T result = (T) inTransaction(ordered, requireMode(mode), requireTimeout(timeout), requireWork(work));
+        T result = (T) transactions.run(ordered, ApiArguments.requireMode(mode), ApiArguments.requireTimeout(timeout), ApiArguments.requireWork(work));
         return result;
     }
 
@@ -296,22 +297,10 @@ public final class AdvisoryLocks {
 
     /** Like {@link #lockInTransaction(Connection, LockKey, Duration)} in the given mode. */
     public void lockInTransaction(Connection connection, LockKey key, LockMode mode, Duration timeout) {
-        requireKey(key);
-        requireMode(mode);
-        requireTimeout(timeout);
-        requireOwnTransaction(connection, key);
-        Instant start = reporter.now();
-        try {
-            int pid = LockStatements.lock(connection, List.of(key), mode, true, timeout);
-            reporter.acquired(new LockEvent(key, LockScope.TRANSACTION, mode, pid, reporter.since(start), Duration.ZERO));
-        } catch (SQLException e) {
-            LockwardenException failure = LockStatements.translate(e, List.of(key), timeout, List.of());
-            reporter.failed(event(key, mode, LockScope.TRANSACTION, start), failure, false);
-            throw failure;
-        } catch (LockwardenException e) {
-            reporter.failed(event(key, mode, LockScope.TRANSACTION, start), e, false);
-            throw e;
-        }
+        ApiArguments.requireKey(key);
+        ApiArguments.requireMode(mode);
+        ApiArguments.requireTimeout(timeout);
+        transactions.lockIn(connection, key, mode, timeout);
     }
 
     /**
@@ -331,23 +320,9 @@ public final class AdvisoryLocks {
 
     /** Like {@link #tryLockInTransaction(Connection, LockKey)} in the given mode. */
     public boolean tryLockInTransaction(Connection connection, LockKey key, LockMode mode) {
-        requireKey(key);
-        requireMode(mode);
-        requireOwnTransaction(connection, key);
-        Instant start = reporter.now();
-        try {
-            int pid = LockStatements.tryLock(connection, key, mode, true);
-            if (pid == 0) {
-                reporter.failed(event(key, mode, LockScope.TRANSACTION, start), busy(key), true);
-                return false;
-            }
-            reporter.acquired(new LockEvent(key, LockScope.TRANSACTION, mode, pid, reporter.since(start), Duration.ZERO));
-            return true;
-        } catch (SQLException e) {
-            LockwardenException failure = LockStatements.database(List.of(key), "trying advisory lock " + key, e);
-            reporter.failed(event(key, mode, LockScope.TRANSACTION, start), failure, false);
-            throw failure;
-        }
+        ApiArguments.requireKey(key);
+        ApiArguments.requireMode(mode);
+        return transactions.tryLockIn(connection, key, mode);
     }
 
     // ---------------------------------------------------------------- session scope
@@ -379,8 +354,8 @@ public final class AdvisoryLocks {
      *                                  is not PostgreSQL
      */
     public SessionLock acquire(LockKey key, LockMode mode, Duration timeout) {
-        requireKey(key);
-        return new SessionLock(sessions.dedicated(key, requireMode(mode), requireTimeout(timeout), LockScope.SESSION));
+        ApiArguments.requireKey(key);
+        return new SessionLock(sessions.dedicated(key, ApiArguments.requireMode(mode), ApiArguments.requireTimeout(timeout), LockScope.SESSION));
     }
 
     /** Acquires an exclusive session lock if it is free right now; empty when busy. See {@link #acquire(LockKey, LockMode, Duration)}. */
@@ -390,8 +365,8 @@ public final class AdvisoryLocks {
 
     /** Acquires a session lock in the given mode if it is free right now; empty when busy. */
     public Optional<SessionLock> tryAcquire(LockKey key, LockMode mode) {
-        requireKey(key);
-        HeldLock held = sessions.dedicated(key, requireMode(mode), null, LockScope.SESSION);
+        ApiArguments.requireKey(key);
+        HeldLock held = sessions.dedicated(key, ApiArguments.requireMode(mode), null, LockScope.SESSION);
         return held == null ? Optional.empty() : Optional.of(new SessionLock(held));
     }
 
@@ -411,16 +386,16 @@ public final class AdvisoryLocks {
      *                                  is not PostgreSQL
      */
     public SessionLock acquireOn(Connection connection, LockKey key, Duration timeout) {
-        requireKey(key);
-        requireTimeout(timeout);
-        requireConnection(connection);
+        ApiArguments.requireKey(key);
+        ApiArguments.requireTimeout(timeout);
+        ApiArguments.requireConnection(connection);
         return new SessionLock(sessions.on(connection, key, timeout));
     }
 
     /** Like {@link #acquireOn} without waiting; empty when the lock is busy. */
     public Optional<SessionLock> tryAcquireOn(Connection connection, LockKey key) {
-        requireKey(key);
-        requireConnection(connection);
+        ApiArguments.requireKey(key);
+        ApiArguments.requireConnection(connection);
         HeldLock held = sessions.on(connection, key, null);
         return held == null ? Optional.empty() : Optional.of(new SessionLock(held));
     }
@@ -449,9 +424,9 @@ public final class AdvisoryLocks {
      *                                  is not PostgreSQL
      */
     public LeaderLock holdLeader(LockKey key, Duration timeout, Consumer<LockLostException> onLost) {
-        requireKey(key);
-        requireTimeout(timeout);
-        requireCallback(onLost);
+        ApiArguments.requireKey(key);
+        ApiArguments.requireTimeout(timeout);
+        ApiArguments.requireCallback(onLost);
         HeldLock held = sessions.dedicated(key, LockMode.EXCLUSIVE, timeout, LockScope.LEADER);
         LeaderLock leader = new LeaderLock(held);
         held.startHeartbeat(heartbeat, onLost);
@@ -464,8 +439,8 @@ public final class AdvisoryLocks {
      * @see #holdLeader(LockKey, Duration, Consumer)
      */
     public Optional<LeaderLock> tryHoldLeader(LockKey key, Consumer<LockLostException> onLost) {
-        requireKey(key);
-        requireCallback(onLost);
+        ApiArguments.requireKey(key);
+        ApiArguments.requireCallback(onLost);
         HeldLock held = sessions.dedicated(key, LockMode.EXCLUSIVE, null, LockScope.LEADER);
         if (held == null) {
             return Optional.empty();
@@ -473,207 +448,6 @@ public final class AdvisoryLocks {
         LeaderLock leader = new LeaderLock(held);
         held.startHeartbeat(heartbeat, onLost);
         return Optional.of(leader);
-    }
-
-    // ---------------------------------------------------------------- internals
-
-    private static final Object NOT_ACQUIRED = new Object();
-
-    /** Runs work in a transaction after locking; {@code timeout == null} means try once. */
-    private Object inTransaction(List<LockKey> keys, LockMode mode, Duration timeout, SqlWork<?> work) {
-        LockKey first = keys.get(0);
-        Instant start = reporter.now();
-        Connection c = open(first);
-        boolean restoreAutoCommit = false;
-        Throwable failure = null;
-        Instant acquiredAt = null;
-        int pid = 0;
-        try {
-            restoreAutoCommit = c.getAutoCommit();
-            if (restoreAutoCommit) {
-                c.setAutoCommit(false);
-            }
-            try {
-                if (timeout == null) {
-                    pid = LockStatements.tryLock(c, first, mode, true);
-                    if (pid == 0) {
-                        c.rollback();
-                        reporter.failed(event(first, mode, LockScope.TRANSACTION, start), busy(first), true);
-                        return NOT_ACQUIRED;
-                    }
-                } else if (keys.size() == 1) {
-                    // A free lock is taken without touching lock_timeout (setting and restoring it cost the
-                    // server more than the lock itself); only a busy one waits, with the timeout, in a
-                    // second statement. A try never jumps the queue: PostgreSQL refuses it while others wait.
-                    pid = LockStatements.tryLock(c, first, mode, true);
-                    if (pid == 0) {
-                        pid = LockStatements.lock(c, keys, mode, true, timeout);
-                    }
-                } else {
-                    // Several keys are taken in one ordered statement: trying them all at once could leave
-                    // later keys held while waiting for an earlier one, which is how deadlocks start.
-                    pid = LockStatements.lock(c, keys, mode, true, timeout);
-                }
-            } catch (SQLException e) {
-                rollbackQuietly(c, e);
-                List<LockStatements.Holder> holders = LockTimeoutException.SQLSTATE.equals(e.getSQLState())
-                        ? LockStatements.holders(c, keys) : List.of();
-                throw failed(first, mode, LockScope.TRANSACTION, start,
-                        LockStatements.translate(e, keys, timeout, holders));
-            } catch (LockwardenException e) {
-                rollbackQuietly(c, e);
-                throw failed(first, mode, LockScope.TRANSACTION, start, e);
-            }
-            acquiredAt = reporter.now();
-            Duration waited = Duration.between(start, acquiredAt);
-            for (LockKey key : keys) {
-                reporter.acquired(new LockEvent(key, LockScope.TRANSACTION, mode, pid, waited, Duration.ZERO));
-            }
-            Object result;
-            try {
-                result = work.run(c);
-            } catch (Throwable t) {
-                failure = t;
-                rollbackQuietly(c, t);
-                throw workFailure(first, t);
-            }
-            try {
-                if (c.getAutoCommit()) {
-                    UnsafeLockUsageException e = new UnsafeLockUsageException(first, "the work under lock "
-                            + LockStatements.describe(keys) + " switched the connection to autocommit, which committed "
-                            + "its transaction and released the lock before the work finished: part of the work ran "
-                            + "unprotected. Fix: never change autocommit, commit or roll back inside SqlWork; "
-                            + "Lockwarden commits when the work returns.");
-                    failure = e;
-                    reporter.failed(event(first, mode, LockScope.TRANSACTION, start), e, false);
-                    throw e;
-                }
-                c.commit();
-            } catch (SQLException e) {
-                failure = e;
-                rollbackQuietly(c, e);
-                throw LockStatements.database(keys, "committing the work done under lock " + LockStatements.describe(keys)
-                        + " (nothing was committed; the lock is released)", e);
-            }
-            return result;
-        } catch (SQLException e) {
-            failure = e;
-            throw LockStatements.database(keys, "preparing the transaction for lock " + LockStatements.describe(keys), e);
-        } finally {
-            if (acquiredAt != null) {
-                Duration held = reporter.since(acquiredAt);
-                for (LockKey key : keys) {
-                    reporter.released(new LockEvent(key, LockScope.TRANSACTION, mode, pid, Duration.ZERO, held));
-                }
-            }
-            finish(c, restoreAutoCommit, failure);
-        }
-    }
-
-    private static RuntimeException workFailure(LockKey key, Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        if (t instanceof InterruptedException) {
-            Thread.currentThread().interrupt();
-        }
-        return new LockedWorkException(key, t);
-    }
-
-    private LockwardenException failed(LockKey key, LockMode mode, LockScope scope, Instant start, LockwardenException e) {
-        reporter.failed(event(key, mode, scope, start), e, false);
-        return e;
-    }
-
-    private LockEvent event(LockKey key, LockMode mode, LockScope scope, Instant start) {
-        return new LockEvent(key, scope, mode, 0, reporter.since(start), Duration.ZERO);
-    }
-
-    private static LockNotAvailableException busy(LockKey key) {
-        return LockStatements.busy(key);
-    }
-
-    private Connection open(LockKey key) {
-        return connections.open(key);
-    }
-
-    /** Restores autocommit ({@code true}: set it back to true; {@code false}: back to false; null: leave) and closes. */
-    private void finish(Connection c, Boolean restoreAutoCommit, Throwable failure) {
-        connections.finish(c, restoreAutoCommit, failure);
-    }
-
-    private static void rollbackQuietly(Connection c, Throwable cause) {
-        try {
-            c.rollback();
-        } catch (SQLException e) {
-            cause.addSuppressed(e);
-        }
-    }
-
-    private void requireOwnTransaction(Connection connection, LockKey key) {
-        requireConnection(connection);
-        boolean autoCommit;
-        try {
-            autoCommit = connection.getAutoCommit();
-        } catch (SQLException e) {
-            throw LockStatements.database(List.of(key), "reading the autocommit mode of the caller's connection", e);
-        }
-        if (autoCommit) {
-            UnsafeLockUsageException e = new UnsafeLockUsageException(key, "refusing a transaction-level lock on "
-                    + key + " on a connection in autocommit mode: each statement is its own transaction there, so "
-                    + "the lock would be released as soon as the locking statement ends and would protect nothing. "
-                    + "Fix: call connection.setAutoCommit(false) (or run inside your framework's transaction, e.g. "
-                    + "@Transactional) before locking, or use AdvisoryLocks.withLock, which manages the transaction.");
-            reporter.failed(event(key, LockMode.EXCLUSIVE, LockScope.TRANSACTION, reporter.now()), e, false);
-            throw e;
-        }
-    }
-
-    private static void requireConnection(Connection connection) {
-        if (connection == null) {
-            throw new IllegalArgumentException("connection must not be null: pass the JDBC connection to lock on");
-        }
-        Connections.requirePostgres(connection, "connection " + connection.getClass().getName());
-    }
-
-    private static void requireKey(LockKey key) {
-        if (key == null) {
-            throw new IllegalArgumentException("lock key must not be null: pass a LockKey, e.g. "
-                    + "LockKey.named(\"billing\", \"invoice-42\")");
-        }
-    }
-
-    private static LockMode requireMode(LockMode mode) {
-        if (mode == null) {
-            throw new IllegalArgumentException("lock mode must not be null: LockMode.EXCLUSIVE or LockMode.SHARED");
-        }
-        return mode;
-    }
-
-    private static Duration requireTimeout(Duration timeout) {
-        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("lock timeout must be positive, got " + timeout + ": pass how long to "
-                    + "wait, e.g. Duration.ofSeconds(5); to not wait at all, use the try-lock methods");
-        }
-        return timeout;
-    }
-
-    private static <W> W requireWork(W work) {
-        if (work == null) {
-            throw new IllegalArgumentException("work must not be null: pass what to run under the lock, "
-                    + "e.g. connection -> { ...; return result; }");
-        }
-        return work;
-    }
-
-    private static void requireCallback(Consumer<LockLostException> onLost) {
-        if (onLost == null) {
-            throw new IllegalArgumentException("onLost must not be null: pass what to do when leadership is lost "
-                    + "(typically stop the leader's work), e.g. lost -> scheduler.stop()");
-        }
     }
 
     /**
@@ -701,7 +475,7 @@ public final class AdvisoryLocks {
          * @throws IllegalArgumentException when not positive
          */
         public Builder defaultTimeout(Duration timeout) {
-            this.defaultTimeout = requireTimeout(timeout);
+            this.defaultTimeout = ApiArguments.requireTimeout(timeout);
             return this;
         }
 
