@@ -15,12 +15,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -29,7 +27,7 @@ import org.postgresql.core.BaseConnection;
 
 /**
  * One soak run: workers doing lock-protected units of work with faults injected at random points, a
- * sampler reading {@code pg_locks} every second, and a cleanup that drops the run's table and ends every
+ * {@link LeakSampler} reading {@code pg_locks} every second, and a cleanup that drops the run's table and ends every
  * session still holding one of its locks, also when the JVM is interrupted (Ctrl-C runs it from a shutdown
  * hook).
  *
@@ -61,7 +59,6 @@ public final class SoakRun {
     private final LongAdder inheritedLocks = new LongAdder();
     private final Map<Fault, LongAdder> faults = new EnumMap<>(Fault.class);
     private final List<String> firstErrors = Collections.synchronizedList(new ArrayList<>());
-    private final List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
 
     private volatile boolean stopping;
     private volatile boolean interrupted;
@@ -69,7 +66,7 @@ public final class SoakRun {
     private HikariDataSource pool;
     private PoolerConsole pooler;
     private final List<Thread> workers = new ArrayList<>();
-    private Thread sampler;
+    private LeakSampler sampler;
     private String cleanupResult;
     private long started;
 
@@ -110,17 +107,19 @@ public final class SoakRun {
         try {
             setUp();
             started = System.nanoTime();
-            startSampler();
+            sampler = new LeakSampler(admin, classid, rowByObjid, busy, started, () -> stopping, units::sum,
+                    violations::sum, () -> faults.values().stream().mapToLong(LongAdder::sum).sum());
+            sampler.start();
             startWorkers();
             sleepUntil(started + config.duration().toNanos());
             double seconds = (System.nanoTime() - started) / 1e9;
             stopWorkers();
             int left = locksLeft();
-            sampleOnce();
-            stopSampler();
+            sampler.sampleOnce();
+            sampler.stop();
             long counterTotal = counterTotal();
             cleanUp();
-            List<Sample> series = List.copyOf(samples);
+            List<Sample> series = sampler.samples();
             List<Path> files = writeFiles(series);
             return report(seconds, left, counterTotal, series, files);
         } finally {
@@ -360,85 +359,6 @@ public final class SoakRun {
                 return;
             }
         }
-    }
-
-    // ---- sampling ----
-
-    private void startSampler() {
-        sampler = new Thread(() -> {
-            long next = System.nanoTime();
-            while (!Thread.currentThread().isInterrupted()) {
-                sampleOnce();
-                next += TimeUnit.SECONDS.toNanos(1);
-                long wait = next - System.nanoTime();
-                if (wait > 0) {
-                    try {
-                        TimeUnit.NANOSECONDS.sleep(wait);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }
-        }, "lockwarden-soak-sampler");
-        sampler.setDaemon(true);
-        sampler.start();
-    }
-
-    private void stopSampler() {
-        sampler.interrupt();
-        try {
-            sampler.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void sampleOnce() {
-        try (Connection c = admin.getConnection()) {
-            int[] counts = new int[2];
-            Set<Long> candidates = idleKeyHolders(c, counts);
-            double at = (System.nanoTime() - started) / 1e9;
-            int orphaned = 0;
-            if (!candidates.isEmpty() && !stopping) {
-                // a backend that was just terminated or killed can hold its lock for a few more milliseconds:
-                // only a lock still held by the same session, with still nobody working on its key, is leaked
-                sleepMillis(500);
-                Set<Long> again = idleKeyHolders(c, new int[2]);
-                again.retainAll(candidates);
-                orphaned = again.size();
-            }
-            long f = faults.values().stream().mapToLong(LongAdder::sum).sum();
-            samples.add(new Sample(at, counts[0], counts[1], orphaned, units.sum(), violations.sum(), f));
-        } catch (SQLException | RuntimeException e) {
-            // a fault (or a server restart) may cut the sampler's connection too: skip this second
-        }
-    }
-
-    /**
-     * Reads this run's locks: fills {@code counts} with (held, waiting) and returns the granted locks, as
-     * pid << 32 | key row, whose key no worker was working on before and after the query.
-     */
-    private Set<Long> idleKeyHolders(Connection c, int[] counts) throws SQLException {
-        int[] busyBefore = new int[keys.size()];
-        for (int i = 0; i < busyBefore.length; i++) {
-            busyBefore[i] = busy.get(i);
-        }
-        Set<Long> idle = new HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT pid, objid::bigint, granted FROM pg_locks "
-                + "WHERE locktype = 'advisory' AND objsubid = 2 AND classid::bigint = ?")) {
-            ps.setLong(1, classid);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    boolean granted = rs.getBoolean(3);
-                    counts[granted ? 0 : 1]++;
-                    Integer row = rowByObjid.get(rs.getLong(2));
-                    if (granted && row != null && busyBefore[row] == 0 && busy.get(row) == 0) {
-                        idle.add(((long) rs.getInt(1) << 32) | row);
-                    }
-                }
-            }
-        }
-        return idle;
     }
 
     /** Locks of this run still held once the workers stopped; waits up to 3 s for backends that are exiting. */
