@@ -3,7 +3,6 @@ package io.lockwarden.inspect;
 import io.lockwarden.LockKey;
 import io.lockwarden.connect.ConnectionSettings;
 import io.lockwarden.inspect.internal.Incidents;
-import io.lockwarden.inspect.internal.KeyDecoder;
 import io.lockwarden.inspect.internal.PgBouncerReader;
 import io.lockwarden.inspect.internal.SnapshotQuery;
 import io.lockwarden.inspect.rules.Rule;

@@ -1,4 +1,4 @@
-package io.lockwarden.inspect.internal;
+package io.lockwarden.inspect;
 
 import io.lockwarden.LockKey;
 import java.util.HashMap;
@@ -6,8 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns raw keys into named ones: a pair key whose first int is the hash of a known namespace gets
- * that namespace; a key equal to a registered named key gets its name. Immutable, thread-safe.
+ * Turns raw keys (as {@code pg_locks} or a server log shows them) into named ones: a pair key whose first int
+ * is the hash of a known namespace gets that namespace; a key equal to a registered named key gets its name.
+ * What {@code diagnose}, {@code watch} and {@code postmortem} use for their {@code --namespace} and known
+ * keys. Never fails; immutable, thread-safe.
  */
 public final class KeyDecoder {
     private final Map<Integer, String> namespaces = new HashMap<>();

@@ -1,7 +1,7 @@
 package io.lockwarden.postmortem;
 
 import io.lockwarden.LockKey;
-import io.lockwarden.inspect.internal.KeyDecoder;
+import io.lockwarden.inspect.KeyDecoder;
 import io.lockwarden.postmortem.internal.IncidentAnalysis;
 import io.lockwarden.postmortem.internal.LockEvent;
 import io.lockwarden.postmortem.internal.LockEvents;

@@ -2,6 +2,7 @@ package io.lockwarden.inspect.internal;
 
 import io.lockwarden.LockKey;
 import io.lockwarden.inspect.AdvisoryLockRow;
+import io.lockwarden.inspect.KeyDecoder;
 import io.lockwarden.inspect.PreparedTransaction;
 import java.sql.ResultSet;
 import java.sql.SQLException;

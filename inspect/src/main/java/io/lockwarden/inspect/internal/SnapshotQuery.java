@@ -2,6 +2,7 @@ package io.lockwarden.inspect.internal;
 
 import io.lockwarden.inspect.AdvisoryLockRow;
 import io.lockwarden.inspect.InspectionException;
+import io.lockwarden.inspect.KeyDecoder;
 import io.lockwarden.inspect.PgBouncerView;
 import io.lockwarden.inspect.PreparedTransaction;
 import io.lockwarden.inspect.ServerSettings;

@@ -2,7 +2,7 @@ package io.lockwarden.postmortem.internal;
 
 import io.lockwarden.LockKey;
 import io.lockwarden.inspect.AdvisoryLockRow;
-import io.lockwarden.inspect.internal.KeyDecoder;
+import io.lockwarden.inspect.KeyDecoder;
 import io.lockwarden.postmortem.AdvisoryKey;
 import io.lockwarden.postmortem.Deadlock;
 import io.lockwarden.postmortem.Holder;
