@@ -277,7 +277,7 @@ class LockTrackingTest {
     }
 
     @Test
-    void aPreparedStatementWithoutLockFunctionsStaysBehindTheGuard() throws Exception {
+    void statementsHandBackTheGuardedConnectionAndAHiddenLockIsStillSettledAtReturn() throws Exception {
         try (Connection c = pool.getConnection()) {
             Pools.exec(c, "CREATE OR REPLACE FUNCTION claim_order(k bigint) RETURNS bigint LANGUAGE sql "
                     + "AS 'SELECT pg_advisory_lock(k); SELECT k'");
@@ -285,6 +285,9 @@ class LockTrackingTest {
         DataSource always = LockGuard.builder().check(ReturnCheck.ALWAYS).listener(listener).wrap(pool);
         Connection c = always.getConnection();
         pid = Pools.pid(c);
+        try (Statement st = c.createStatement()) {
+            assertThat(st.getConnection()).isSameAs(c);
+        }
         try (PreparedStatement ps = c.prepareStatement("SELECT claim_order(?)")) {
             assertThat(ps.getConnection()).isSameAs(c);
             assertThat(ps.isWrapperFor(org.postgresql.PGStatement.class)).isTrue();

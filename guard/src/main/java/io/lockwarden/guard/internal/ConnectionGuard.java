@@ -20,9 +20,10 @@ import org.slf4j.LoggerFactory;
  * Stands in front of one connection: hands out guarded statements, keeps the connection's
  * {@link LockTracker}, and when the connection goes away (closed, or, for a physical connection under a pool,
  * reset by the pool's own {@code close()}) checks and releases what it still holds. Everything else is forwarded
- * as plain calls ({@link ForwardingConnection}). Prepared statements whose text does not mention advisory locks
- * get a plain forwarding statement too, since no call on them can take one; the others, and every Statement and
- * CallableStatement, get a {@link StatementGuard}. Thread-safe as far as the tracker goes; the connection itself
+ * as plain calls ({@link ForwardingConnection}). Statements are {@link GuardedStatement}s; prepared statements
+ * whose text does not mention advisory locks get a plain forwarding statement, since no call on them can take
+ * one; the other prepared statements and every CallableStatement get a {@link StatementGuard} (a proxy, which
+ * records every bound parameter). Thread-safe as far as the tracker goes; the connection itself
  * is used as JDBC allows.
  */
 public final class ConnectionGuard extends ForwardingConnection {
@@ -124,7 +125,7 @@ public final class ConnectionGuard extends ForwardingConnection {
     }
 
     private Statement statement(Statement s) {
-        return (Statement) StatementGuard.wrap(s, this, StatementPlan.NONE, ProxyType.STATEMENT);
+        return new GuardedStatement(s, this);
     }
 
     private PreparedStatement prepared(PreparedStatement ps, String sql) {

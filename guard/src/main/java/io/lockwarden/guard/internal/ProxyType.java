@@ -6,19 +6,16 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Proxy;
 import java.sql.CallableStatement;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 
 /**
- * The guard's proxy classes, one per JDBC interface, with their constructors looked up once: the guard makes a
- * proxy per statement, and {@link Proxy#newProxyInstance} resolves the proxy class and calls its constructor
- * reflectively each time. Immutable; thread-safe.
+ * The guard's proxy classes, for the statements it follows through a proxy (prepared statements that mention
+ * advisory locks, callable statements) and the ResultSets whose try-lock results it reads, with their
+ * constructors looked up once: {@link Proxy#newProxyInstance} resolves the proxy class and calls its
+ * constructor reflectively each time. Immutable; thread-safe.
  */
 enum ProxyType {
-    CONNECTION(Connection.class),
-    STATEMENT(Statement.class),
     PREPARED_STATEMENT(PreparedStatement.class),
     CALLABLE_STATEMENT(CallableStatement.class),
     RESULT_SET(ResultSet.class);
