@@ -26,8 +26,8 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * Reads a {@link Snapshot} in one round trip: four statements sent as one batch, so one implicit transaction
- * (settings, the reader's identity, the one scan of {@code pg_locks}, then sessions, database names and prepared
+ * Reads a {@link Snapshot} in one round trip: five statements sent as one batch, so one implicit transaction
+ * (settings, the reader's identity, database names, the one scan of {@code pg_locks}, then sessions and prepared
  * transactions). An optional further query reads {@code pg_stat_statements} when it is installed.
  *
  * <p>Stateless apart from the key decoder; thread-safe.
@@ -45,8 +45,8 @@ public final class SnapshotQuery {
             + " EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements')";
 
     /*
-     * One scan of pg_locks, and nothing else reads it: a second read of pg_locks (a CTE, or a join for the sessions) costs
-     * as much as the first at 100k rows, and a materialized CTE spills to disk past work_mem. Every row outside the
+     * One scan of pg_locks, and nothing else reads it: a second read of pg_locks (a CTE, or a join for the sessions)
+     * costs as much as the first at 100k rows, and a materialized CTE spills to disk past work_mem. Every row outside the
      * fast-path slots comes back (advisory locks never use them), so the client counts what fills the shared lock
      * table itself. Kinds: 0 = advisory row of a session, 4 = advisory row of a prepared transaction (pid NULL),
      * 5 = transactionid row of a prepared transaction (links 4 to pg_prepared_xacts through virtualtransaction),
@@ -61,13 +61,16 @@ public final class SnapshotQuery {
                    CASE WHEN pid IS NULL THEN transactionid::text END
               FROM pg_locks WHERE NOT fastpath""";
 
+    /** Read before the locks, so each lock row gets its database name as it is read. */
+    private static final String DATABASES_SQL = "SELECT oid::int8, datname::text FROM pg_database";
+
     /*
      * Read after the locks in the same implicit transaction. Every backend comes back (the client keeps the ones with
      * advisory rows): filtering here would need a second read of pg_locks. Kind 1 = a session, its fields as one
-     * text[]; kind 3 = a database name; kind 6 = a prepared transaction.
+     * text[]; kind 6 = a prepared transaction.
      */
     private static final String SESSIONS_SQL = """
-            SELECT 1, s.pid, NULL::int8,
+            SELECT 1, s.pid,
                    ARRAY[s.usename::text, s.datname::text, s.application_name, host(s.client_addr),
                          to_json(s.backend_start)#>>'{}', to_json(s.xact_start)#>>'{}',
                          to_json(s.query_start)#>>'{}', to_json(s.state_change)#>>'{}', s.state,
@@ -75,9 +78,7 @@ public final class SnapshotQuery {
                          CASE WHEN s.wait_event_type = 'Lock' THEN array_to_string(pg_blocking_pids(s.pid), ',') END]
               FROM pg_stat_activity s WHERE s.pid IS NOT NULL
             UNION ALL
-            SELECT 3, NULL, oid::int8, ARRAY[datname::text] FROM pg_database
-            UNION ALL
-            SELECT 6, NULL, NULL, ARRAY[gid, owner::text, database::text, to_json(prepared)#>>'{}', transaction::text]
+            SELECT 6, NULL, ARRAY[gid, owner::text, database::text, to_json(prepared)#>>'{}', transaction::text]
               FROM pg_prepared_xacts""";
 
     private static final String STATEMENTS_SQL = "SELECT query, calls, mean_exec_time, max_exec_time"
@@ -107,13 +108,12 @@ public final class SnapshotQuery {
         Visibility visibility;
         Instant takenAt;
         boolean hasStatements;
-        LockRows rows = new LockRows();
         List<SessionInfo> sessions = new ArrayList<>();
-        Map<Long, String> databases = new HashMap<>();
         Map<String, String[]> preparedByXid = new LinkedHashMap<>();
+        LockRows rows;
         try (Statement st = c.createStatement()) {
-            boolean isResultSet = st.execute(SETTINGS_SQL + ";\n" + IDENTITY_SQL + ";\n" + LOCKS_SQL + ";\n"
-                    + SESSIONS_SQL);
+            boolean isResultSet = st.execute(SETTINGS_SQL + ";\n" + IDENTITY_SQL + ";\n" + DATABASES_SQL + ";\n"
+                    + LOCKS_SQL + ";\n" + SESSIONS_SQL);
             requireResult(isResultSet);
             try (ResultSet rs = st.getResultSet()) {
                 while (rs.next()) {
@@ -132,6 +132,14 @@ public final class SnapshotQuery {
                 hasStatements = rs.getBoolean(9);
             }
             requireResult(st.getMoreResults());
+            Map<Long, String> databases = new HashMap<>();
+            try (ResultSet rs = st.getResultSet()) {
+                while (rs.next()) {
+                    databases.put(rs.getLong(1), rs.getString(2));
+                }
+            }
+            rows = new LockRows(decoder, databases);
+            requireResult(st.getMoreResults());
             try (ResultSet rs = st.getResultSet()) {
                 while (rs.next()) {
                     rows.add(rs);
@@ -144,12 +152,11 @@ public final class SnapshotQuery {
                         case 1 -> {
                             int pid = rs.getInt(2);
                             if (rows.hasPid(pid)) {
-                                sessions.add(session(pid, rs.getArray(4)));
+                                sessions.add(session(pid, rs.getArray(3)));
                             }
                         }
-                        case 3 -> databases.put(rs.getLong(3), text(rs.getArray(4))[0]);
                         case 6 -> {
-                            String[] info = text(rs.getArray(4));
+                            String[] info = text(rs.getArray(3));
                             preparedByXid.put(info[4], info);
                         }
                         default -> throw new IllegalStateException("unexpected row kind " + rs.getInt(1));
@@ -157,8 +164,8 @@ public final class SnapshotQuery {
                 }
             }
         }
-        List<AdvisoryLockRow> locks = rows.sessionLocks(decoder, databases);
-        List<PreparedTransaction> prepared = rows.preparedTransactions(decoder, databases, preparedByXid);
+        List<AdvisoryLockRow> locks = rows.sessionLocks();
+        List<PreparedTransaction> prepared = rows.preparedTransactions(preparedByXid);
         Optional<List<StatementStat>> stats = Optional.empty();
         if (statements && hasStatements) {
             stats = readStatements(c);
@@ -186,7 +193,8 @@ public final class SnapshotQuery {
         List<Integer> blockers = f[14] == null || f[14].isEmpty() ? List.of()
                 : Arrays.stream(f[14].split(",")).map(Integer::valueOf).toList();
         return new SessionInfo(pid, f[0], f[1], f[2], f[3], LockRows.instant(f[4]), LockRows.instant(f[5]),
-                LockRows.instant(f[6]), LockRows.instant(f[7]), f[8], f[9], f[10], f[11], redact(f[12]), f[13], blockers, visible);
+                LockRows.instant(f[6]), LockRows.instant(f[7]), f[8], f[9], f[10], f[11], redact(f[12]), f[13], blockers,
+                visible);
     }
 
     /** Masks string literals after PASSWORD (e.g. ALTER ROLE ... PASSWORD '...') in query texts. */
@@ -202,7 +210,6 @@ public final class SnapshotQuery {
         }
         return out;
     }
-
 
     private static void requireResult(boolean isResultSet) {
         if (!isResultSet) {
