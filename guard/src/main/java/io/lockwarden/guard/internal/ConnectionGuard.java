@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * as plain calls ({@link ForwardingConnection}). Statements are {@link GuardedStatement}s; prepared statements
  * whose text does not mention advisory locks get a plain forwarding statement, since no call on them can take
  * one; the other prepared statements and every CallableStatement get a {@link StatementGuard} (a proxy, which
- * records every bound parameter). Thread-safe as far as the tracker goes; the connection itself
- * is used as JDBC allows.
+ * records every bound parameter). Thread-safe as far as the tracker goes; the connection itself is used as JDBC
+ * allows.
  */
 public final class ConnectionGuard extends ForwardingConnection {
     private static final Logger LOG = LoggerFactory.getLogger(LockGuard.class);
@@ -52,11 +52,6 @@ public final class ConnectionGuard extends ForwardingConnection {
      */
     public static Connection wrap(Connection raw, GuardSettings settings, boolean physical) {
         return new ConnectionGuard(raw, settings, physical);
-    }
-
-
-    Connection proxy() {
-        return this;
     }
 
     LockTracker tracker() {
@@ -130,12 +125,12 @@ public final class ConnectionGuard extends ForwardingConnection {
 
     private PreparedStatement prepared(PreparedStatement ps, String sql) {
         StatementPlan plan = SqlScanner.plan(sql);
-        return plan.relevant() ? (PreparedStatement) StatementGuard.wrap(ps, this, plan, ProxyType.PREPARED_STATEMENT)
+        return plan.relevant() ? (PreparedStatement) StatementGuard.wrap(ps, this, plan, PreparedStatement.class)
                 : new PlainPreparedStatement(ps, this);
     }
 
     private CallableStatement callable(CallableStatement cs, String sql) {
-        return (CallableStatement) StatementGuard.wrap(cs, this, SqlScanner.plan(sql), ProxyType.CALLABLE_STATEMENT);
+        return (CallableStatement) StatementGuard.wrap(cs, this, SqlScanner.plan(sql), CallableStatement.class);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.lockwarden.guard.internal;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.sql.CallableStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -76,6 +77,6 @@ final class Execution {
                 return result;
             }
         };
-        return (ResultSet) ProxyType.RESULT_SET.create(h);
+        return (ResultSet) Proxy.newProxyInstance(Execution.class.getClassLoader(), new Class<?>[] {ResultSet.class}, h);
     }
 }

@@ -4,31 +4,22 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A plain Statement of a guarded connection: every text it runs or batches gets the cheap check, and those that
- * mention advisory locks have their calls applied to the connection's {@link LockTracker} once they succeed, with
- * {@code pg_try_*} results read from the ResultSet. Everything else forwards as plain calls
+ * mention advisory locks are followed by its {@link StatementTracking}. Everything else forwards as plain calls
  * ({@link ForwardingStatement}). Used by one thread at a time, as JDBC statements are.
  */
 final class GuardedStatement extends ForwardingStatement {
-    /** One statement's call to the driver. */
-    private interface Call<T> {
-        T run() throws SQLException;
-    }
-
     private final Statement raw;
     private final ConnectionGuard connection;
-    private List<StatementPlan> batch;
-    private Execution last;
-    private int resultIndex;
+    private final StatementTracking tracking;
 
     GuardedStatement(Statement raw, ConnectionGuard connection) {
         super(raw);
         this.raw = raw;
         this.connection = connection;
+        this.tracking = new StatementTracking(connection);
     }
 
     @Override
@@ -99,42 +90,39 @@ final class GuardedStatement extends ForwardingStatement {
     @Override
     public void addBatch(String sql) throws SQLException {
         raw.addBatch(sql);
-        if (batch == null) {
-            batch = new ArrayList<>();
-        }
-        batch.add(SqlScanner.plan(sql));
+        tracking.addBatch(SqlScanner.plan(sql), null);
     }
 
     @Override
     public void clearBatch() throws SQLException {
-        batch = null;
+        tracking.clearBatch();
         raw.clearBatch();
     }
 
     @Override
     public int[] executeBatch() throws SQLException {
-        return runBatch(raw::executeBatch);
+        return tracking.runBatch(raw::executeBatch);
     }
 
     @Override
     public long[] executeLargeBatch() throws SQLException {
-        return runBatch(raw::executeLargeBatch);
+        return tracking.runBatch(raw::executeLargeBatch);
     }
 
     @Override
     public ResultSet getResultSet() throws SQLException {
-        return result(raw.getResultSet());
+        return tracking.result(raw.getResultSet(), this);
     }
 
     @Override
     public boolean getMoreResults() throws SQLException {
-        resultIndex++;
+        tracking.nextResult();
         return raw.getMoreResults();
     }
 
     @Override
     public boolean getMoreResults(int current) throws SQLException {
-        resultIndex++;
+        tracking.nextResult();
         return raw.getMoreResults(current);
     }
 
@@ -148,62 +136,7 @@ final class GuardedStatement extends ForwardingStatement {
         return "Lockwarden-guarded " + raw;
     }
 
-    private <T> T run(String sql, Call<T> call) throws SQLException {
-        StatementPlan plan = SqlScanner.plan(sql);
-        if (!plan.relevant()) {
-            last = null;
-            return call.run();
-        }
-        connection.beforeLocking(plan, null);
-        T result;
-        try {
-            result = call.run();
-        } catch (SQLException e) {
-            connection.tracker().unfollowed(ConnectionGuard.site());
-            throw e;
-        }
-        last = connection.applied(plan, null, true);
-        resultIndex = 0;
-        if (result instanceof ResultSet rs) {
-            @SuppressWarnings("unchecked")
-            T watched = (T) result(rs);
-            return watched;
-        }
-        return result;
-    }
-
-    private <T> T runBatch(Call<T> call) throws SQLException {
-        List<StatementPlan> plans = batch == null ? List.of() : batch;
-        batch = null;
-        boolean relevant = false;
-        for (StatementPlan p : plans) {
-            if (p.relevant()) {
-                connection.beforeLocking(p, null);
-                relevant = true;
-            }
-        }
-        if (!relevant) {
-            return call.run();
-        }
-        T result;
-        try {
-            result = call.run();
-        } catch (SQLException e) {
-            connection.tracker().unfollowed(ConnectionGuard.site()); // entries that ran count on the server
-            throw e;
-        }
-        for (StatementPlan p : plans) {
-            if (p.relevant()) {
-                connection.applied(p, null, false);
-            }
-        }
-        return result;
-    }
-
-    private ResultSet result(ResultSet rs) {
-        if (rs == null || last == null || !last.hasPendingTries(resultIndex)) {
-            return rs;
-        }
-        return last.watch(rs, resultIndex, connection.tracker(), this);
+    private <T> T run(String sql, StatementTracking.Call<T, SQLException> call) throws SQLException {
+        return tracking.run(SqlScanner.plan(sql), null, raw, this, call);
     }
 }

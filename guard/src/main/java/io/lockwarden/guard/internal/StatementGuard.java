@@ -1,34 +1,24 @@
 package io.lockwarden.guard.internal;
 
 import java.lang.reflect.Method;
-import java.sql.CallableStatement;
-import java.sql.PreparedStatement;
+import java.lang.reflect.Proxy;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
- * Stands in front of one Statement, PreparedStatement or CallableStatement of a guarded connection: statements
- * whose text does not mention advisory locks go straight to the driver; the others have their advisory calls
- * applied to the connection's {@link LockTracker} once they succeed, with bound parameters, batches and
- * {@code pg_try_*} results read from the ResultSet (or the out parameter). Used by one thread at a time, as
- * JDBC statements are.
+ * Stands in front of a PreparedStatement whose text mentions advisory locks, or of a CallableStatement, of a
+ * guarded connection, as a proxy: it records every bound parameter (there are dozens of setters) so that bound
+ * keys are known, and its {@link StatementTracking} follows runs, batches and {@code pg_try_*} results. Used by
+ * one thread at a time, as JDBC statements are.
  */
 final class StatementGuard extends Forwarding {
-    private record BatchEntry(StatementPlan plan, Map<Integer, Object> params) {
-    }
-
     private final Statement raw;
     private final ConnectionGuard connection;
     private final StatementPlan prepared;
-    private Map<Integer, Object> params;
-    private List<BatchEntry> batch;
-    private Execution last;
-    private int resultIndex;
+    private final StatementTracking tracking;
+    private final Map<Integer, Object> params;
     private Object proxy;
 
     private StatementGuard(Statement raw, ConnectionGuard connection, StatementPlan prepared) {
@@ -36,13 +26,14 @@ final class StatementGuard extends Forwarding {
         this.raw = raw;
         this.connection = connection;
         this.prepared = prepared;
+        this.tracking = new StatementTracking(connection);
         this.params = prepared.usesParameters() ? new HashMap<>() : null;
     }
 
-    /** Wraps a statement; {@code prepared} is the plan of a prepared statement's text, else NONE. */
-    static Object wrap(Statement raw, ConnectionGuard connection, StatementPlan prepared, ProxyType type) {
+    /** Wraps a statement of type {@code type}; {@code prepared} is the plan of its text. */
+    static Object wrap(Statement raw, ConnectionGuard connection, StatementPlan prepared, Class<?> type) {
         StatementGuard g = new StatementGuard(raw, connection, prepared);
-        g.proxy = type.create(g);
+        g.proxy = Proxy.newProxyInstance(StatementGuard.class.getClassLoader(), new Class<?>[] {type}, g);
         return g.proxy;
     }
 
@@ -51,14 +42,14 @@ final class StatementGuard extends Forwarding {
         String name = method.getName();
         switch (name) {
             case "execute", "executeQuery", "executeUpdate", "executeLargeUpdate":
-                return execute(method, args);
+                return tracking.run(plan(args), params, raw, proxy, () -> forward(method, args));
             case "executeBatch", "executeLargeBatch":
-                return executeBatch(method);
+                return tracking.runBatch(() -> forward(method, null));
             case "addBatch":
-                addBatch(args);
+                tracking.addBatch(plan(args), params);
                 break;
             case "clearBatch":
-                batch = null;
+                tracking.clearBatch();
                 break;
             case "clearParameters":
                 if (params != null) {
@@ -66,128 +57,24 @@ final class StatementGuard extends Forwarding {
                 }
                 break;
             case "getResultSet":
-                return result((ResultSet) forward(method, args));
+                return tracking.result((ResultSet) forward(method, args), proxy);
             case "getMoreResults":
-                resultIndex++;
+                tracking.nextResult();
                 break;
             case "getConnection":
-                return connection.proxy();
-            case "close":
-                if (args == null) {
-                    raw.close();
-                    return null;
-                }
-                break;
-            case "setInt", "setLong", "setString":
-                // the common binds directly: a reflective call per bind is most of what the guard costs
-                if (params == null && raw instanceof PreparedStatement ps && args[0] instanceof Integer index) {
-                    bind(ps, name, index, args[1]);
-                    return null;
-                }
-                remember(name, args);
-                break;
+                return connection;
             default:
-                remember(name, args);
+                if (params != null && args != null && args.length >= 2 && args[0] instanceof Integer i
+                        && name.startsWith("set")) {
+                    params.put(i, name.equals("setNull") ? null : args[1]);
+                }
                 break;
         }
         return forwardOrAnswer(self, method, args);
     }
 
-    private void remember(String name, Object[] args) {
-        if (params != null && args != null && args.length >= 2 && args[0] instanceof Integer i
-                && name.startsWith("set")) {
-            params.put(i, name.equals("setNull") ? null : args[1]);
-        }
-    }
-
-    private static void bind(PreparedStatement ps, String name, int index, Object value) throws SQLException {
-        switch (name) {
-            case "setInt" -> ps.setInt(index, (Integer) value);
-            case "setLong" -> ps.setLong(index, (Long) value);
-            default -> ps.setString(index, (String) value);
-        }
-    }
-
-    private Object executeDirectly(Method method, Object[] args) throws Throwable {
-        if (args == null && raw instanceof PreparedStatement ps) {
-            switch (method.getName()) {
-                case "executeQuery":
-                    return ps.executeQuery();
-                case "executeUpdate":
-                    return ps.executeUpdate();
-                case "execute":
-                    return ps.execute();
-                default:
-                    break;
-            }
-        }
-        return forward(method, args);
-    }
-
-    private Object execute(Method method, Object[] args) throws Throwable {
-        StatementPlan plan = args != null && args.length > 0 && args[0] instanceof String sql
-                ? SqlScanner.plan(sql) : prepared;
-        if (!plan.relevant()) {
-            last = null;
-            return executeDirectly(method, args);
-        }
-        connection.beforeLocking(plan, params);
-        Object result;
-        try {
-            result = forward(method, args);
-        } catch (SQLException e) {
-            connection.tracker().unfollowed(ConnectionGuard.site());
-            throw e;
-        }
-        last = connection.applied(plan, params, true);
-        resultIndex = 0;
-        if (raw instanceof CallableStatement cs) {
-            last.readOutParameter(cs, connection.tracker());
-        }
-        return result instanceof ResultSet rs ? result(rs) : result;
-    }
-
-    private void addBatch(Object[] args) {
-        StatementPlan plan = args != null && args.length == 1 && args[0] instanceof String sql
-                ? SqlScanner.plan(sql) : prepared;
-        if (batch == null) {
-            batch = new ArrayList<>();
-        }
-        batch.add(new BatchEntry(plan, params == null ? null : new HashMap<>(params)));
-    }
-
-    private Object executeBatch(Method method) throws Throwable {
-        List<BatchEntry> entries = batch == null ? List.of() : batch;
-        batch = null;
-        boolean relevant = false;
-        for (BatchEntry e : entries) {
-            if (e.plan().relevant()) {
-                connection.beforeLocking(e.plan(), e.params());
-                relevant = true;
-            }
-        }
-        if (!relevant) {
-            return forward(method, null);
-        }
-        Object result;
-        try {
-            result = forward(method, null);
-        } catch (SQLException e) {
-            connection.tracker().unfollowed(ConnectionGuard.site()); // entries that ran count on the server
-            throw e;
-        }
-        for (BatchEntry e : entries) {
-            if (e.plan().relevant()) {
-                connection.applied(e.plan(), e.params(), false);
-            }
-        }
-        return result;
-    }
-
-    private ResultSet result(ResultSet rs) {
-        if (rs == null || last == null || !last.hasPendingTries(resultIndex)) {
-            return rs;
-        }
-        return last.watch(rs, resultIndex, connection.tracker(), proxy);
+    /** The plan of a text passed to the call ({@code execute(String)}, {@code addBatch(String)}), else the statement's. */
+    private StatementPlan plan(Object[] args) {
+        return args != null && args.length > 0 && args[0] instanceof String sql ? SqlScanner.plan(sql) : prepared;
     }
 }
