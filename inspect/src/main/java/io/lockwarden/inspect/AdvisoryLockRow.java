@@ -2,6 +2,7 @@ package io.lockwarden.inspect;
 
 import io.lockwarden.LockKey;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -48,5 +49,18 @@ public record AdvisoryLockRow(int pid, LockKey key, String namespace, String mod
             return key.label();
         }
         return namespace + "/#" + key.key2();
+    }
+
+    /**
+     * The label of {@code key} as the first of {@code rows} holding or awaiting it shows it (a row knows the key's
+     * namespace); the key's own label when no row has it. Never fails.
+     */
+    public static String label(List<AdvisoryLockRow> rows, LockKey key) {
+        for (AdvisoryLockRow r : rows) {
+            if (r.key().equals(key)) {
+                return r.label();
+            }
+        }
+        return key.label();
     }
 }

@@ -164,20 +164,10 @@ public final class Incidents {
         Duration inState = s == null ? Duration.ZERO : s.inStateFor(ctx.now()).orElse(Duration.ZERO);
         return new IncidentHolder(pid, s == null ? null : s.applicationName(), s == null ? null : s.user(),
                 s == null ? null : s.clientAddr(), s == null ? null : s.state(), inState, held.size(), keys,
-                KeyRanges.compact(keys, k -> label(held, k), MAX_KEY_PARTS),
+                KeyRanges.compact(keys, k -> AdvisoryLockRow.label(held, k), MAX_KEY_PARTS),
                 ctx.allWaitersBehind(pid).size(),
                 server == null ? null : server.database() + "/" + server.user() + " (" + server.poolMode() + ")",
                 v, v.safe() ? null : instead(s, v), causes(ctx, s, server));
-    }
-
-    /** The label of the first row of the key, which knows its namespace: called for the few keys shown. */
-    private static String label(List<AdvisoryLockRow> rows, LockKey key) {
-        for (AdvisoryLockRow r : rows) {
-            if (r.key().equals(key)) {
-                return r.label();
-            }
-        }
-        return key.label();
     }
 
     /** Root-cause evidence for one holder, from what the server shows. */

@@ -6,9 +6,7 @@ import io.lockwarden.inspect.SessionInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
@@ -55,23 +53,9 @@ final class Evidence {
      * @param keys the distinct keys of {@code rows}, sorted (as {@link RuleContext#heldKeys(int)} gives them)
      */
     static String labels(List<AdvisoryLockRow> rows, List<LockKey> keys) {
-        List<LockKey> shownKeys = List.copyOf(keys.subList(0, Math.min(SHOWN_LABELS, keys.size())));
-        Map<LockKey, String> labels = new HashMap<>();
-        if (!shownKeys.isEmpty()) {
-            LockKey lastShown = shownKeys.get(shownKeys.size() - 1);
-            for (AdvisoryLockRow r : rows) {
-                // one comparison rules out nearly every row of a backend holding thousands of keys
-                if (r.key().compareTo(lastShown) <= 0 && shownKeys.contains(r.key())) {
-                    labels.putIfAbsent(r.key(), r.label());
-                    if (labels.size() == shownKeys.size()) {
-                        break;
-                    }
-                }
-            }
-        }
         List<String> shown = new ArrayList<>();
-        for (LockKey k : shownKeys) {
-            shown.add(labels.getOrDefault(k, k.label()));
+        for (LockKey k : keys.subList(0, Math.min(SHOWN_LABELS, keys.size()))) {
+            shown.add(AdvisoryLockRow.label(rows, k));
         }
         String text = String.join(", ", shown);
         return keys.size() > SHOWN_LABELS ? text + ", … (" + keys.size() + " keys)" : text;
