@@ -1,6 +1,12 @@
 package io.lockwarden;
 
-import io.lockwarden.internal.ApiArguments;
+import static io.lockwarden.internal.ApiArguments.requireCallback;
+import static io.lockwarden.internal.ApiArguments.requireConnection;
+import static io.lockwarden.internal.ApiArguments.requireKey;
+import static io.lockwarden.internal.ApiArguments.requireMode;
+import static io.lockwarden.internal.ApiArguments.requireTimeout;
+import static io.lockwarden.internal.ApiArguments.requireWork;
+
 import io.lockwarden.internal.Connections;
 import io.lockwarden.internal.FencingTable;
 import io.lockwarden.internal.GuardedDataSource;
@@ -209,9 +215,9 @@ public final class AdvisoryLocks {
      *                                   or a DataSource that is not PostgreSQL
      */
     public <T> T withLock(LockKey key, LockMode mode, Duration timeout, SqlWork<T> work) {
-        ApiArguments.requireKey(key);
+        requireKey(key);
         @SuppressWarnings("unchecked")
-        T result = (T) transactions.run(List.of(key), ApiArguments.requireMode(mode), ApiArguments.requireTimeout(timeout), ApiArguments.requireWork(work));
+        T result = (T) transactions.run(List.of(key), requireMode(mode), requireTimeout(timeout), requireWork(work));
         return result;
     }
 
@@ -233,8 +239,8 @@ public final class AdvisoryLocks {
 
     /** Like {@link #tryWithLock(LockKey, SqlWork)} in the given mode. */
     public <T> Optional<T> tryWithLock(LockKey key, LockMode mode, SqlWork<T> work) {
-        ApiArguments.requireKey(key);
-        Object result = transactions.run(List.of(key), ApiArguments.requireMode(mode), null, ApiArguments.requireWork(work));
+        requireKey(key);
+        Object result = transactions.run(List.of(key), requireMode(mode), null, requireWork(work));
         @SuppressWarnings("unchecked")
         Optional<T> typed = result == TransactionLocks.NOT_ACQUIRED ? Optional.empty() : Optional.ofNullable((T) result);
         return typed;
@@ -264,11 +270,11 @@ public final class AdvisoryLocks {
             throw new IllegalArgumentException("keys must not be null or empty: pass the LockKeys the work needs");
         }
         for (LockKey key : keys) {
-            ApiArguments.requireKey(key);
+            requireKey(key);
         }
         List<LockKey> ordered = new ArrayList<>(new TreeSet<>(keys));
         @SuppressWarnings("unchecked")
-        T result = (T) transactions.run(ordered, ApiArguments.requireMode(mode), ApiArguments.requireTimeout(timeout), ApiArguments.requireWork(work));
+        T result = (T) transactions.run(ordered, requireMode(mode), requireTimeout(timeout), requireWork(work));
         return result;
     }
 
@@ -297,9 +303,9 @@ public final class AdvisoryLocks {
 
     /** Like {@link #lockInTransaction(Connection, LockKey, Duration)} in the given mode. */
     public void lockInTransaction(Connection connection, LockKey key, LockMode mode, Duration timeout) {
-        ApiArguments.requireKey(key);
-        ApiArguments.requireMode(mode);
-        ApiArguments.requireTimeout(timeout);
+        requireKey(key);
+        requireMode(mode);
+        requireTimeout(timeout);
         transactions.lockIn(connection, key, mode, timeout);
     }
 
@@ -320,8 +326,8 @@ public final class AdvisoryLocks {
 
     /** Like {@link #tryLockInTransaction(Connection, LockKey)} in the given mode. */
     public boolean tryLockInTransaction(Connection connection, LockKey key, LockMode mode) {
-        ApiArguments.requireKey(key);
-        ApiArguments.requireMode(mode);
+        requireKey(key);
+        requireMode(mode);
         return transactions.tryLockIn(connection, key, mode);
     }
 
@@ -354,8 +360,8 @@ public final class AdvisoryLocks {
      *                                  is not PostgreSQL
      */
     public SessionLock acquire(LockKey key, LockMode mode, Duration timeout) {
-        ApiArguments.requireKey(key);
-        return new SessionLock(sessions.dedicated(key, ApiArguments.requireMode(mode), ApiArguments.requireTimeout(timeout), LockScope.SESSION));
+        requireKey(key);
+        return new SessionLock(sessions.dedicated(key, requireMode(mode), requireTimeout(timeout), LockScope.SESSION));
     }
 
     /** Acquires an exclusive session lock if it is free right now; empty when busy. See {@link #acquire(LockKey, LockMode, Duration)}. */
@@ -365,8 +371,8 @@ public final class AdvisoryLocks {
 
     /** Acquires a session lock in the given mode if it is free right now; empty when busy. */
     public Optional<SessionLock> tryAcquire(LockKey key, LockMode mode) {
-        ApiArguments.requireKey(key);
-        HeldLock held = sessions.dedicated(key, ApiArguments.requireMode(mode), null, LockScope.SESSION);
+        requireKey(key);
+        HeldLock held = sessions.dedicated(key, requireMode(mode), null, LockScope.SESSION);
         return held == null ? Optional.empty() : Optional.of(new SessionLock(held));
     }
 
@@ -386,16 +392,16 @@ public final class AdvisoryLocks {
      *                                  is not PostgreSQL
      */
     public SessionLock acquireOn(Connection connection, LockKey key, Duration timeout) {
-        ApiArguments.requireKey(key);
-        ApiArguments.requireTimeout(timeout);
-        ApiArguments.requireConnection(connection);
+        requireKey(key);
+        requireTimeout(timeout);
+        requireConnection(connection);
         return new SessionLock(sessions.on(connection, key, timeout));
     }
 
     /** Like {@link #acquireOn} without waiting; empty when the lock is busy. */
     public Optional<SessionLock> tryAcquireOn(Connection connection, LockKey key) {
-        ApiArguments.requireKey(key);
-        ApiArguments.requireConnection(connection);
+        requireKey(key);
+        requireConnection(connection);
         HeldLock held = sessions.on(connection, key, null);
         return held == null ? Optional.empty() : Optional.of(new SessionLock(held));
     }
@@ -424,9 +430,9 @@ public final class AdvisoryLocks {
      *                                  is not PostgreSQL
      */
     public LeaderLock holdLeader(LockKey key, Duration timeout, Consumer<LockLostException> onLost) {
-        ApiArguments.requireKey(key);
-        ApiArguments.requireTimeout(timeout);
-        ApiArguments.requireCallback(onLost);
+        requireKey(key);
+        requireTimeout(timeout);
+        requireCallback(onLost);
         HeldLock held = sessions.dedicated(key, LockMode.EXCLUSIVE, timeout, LockScope.LEADER);
         LeaderLock leader = new LeaderLock(held);
         held.startHeartbeat(heartbeat, onLost);
@@ -439,8 +445,8 @@ public final class AdvisoryLocks {
      * @see #holdLeader(LockKey, Duration, Consumer)
      */
     public Optional<LeaderLock> tryHoldLeader(LockKey key, Consumer<LockLostException> onLost) {
-        ApiArguments.requireKey(key);
-        ApiArguments.requireCallback(onLost);
+        requireKey(key);
+        requireCallback(onLost);
         HeldLock held = sessions.dedicated(key, LockMode.EXCLUSIVE, null, LockScope.LEADER);
         if (held == null) {
             return Optional.empty();
@@ -475,7 +481,7 @@ public final class AdvisoryLocks {
          * @throws IllegalArgumentException when not positive
          */
         public Builder defaultTimeout(Duration timeout) {
-            this.defaultTimeout = ApiArguments.requireTimeout(timeout);
+            this.defaultTimeout = requireTimeout(timeout);
             return this;
         }
 
