@@ -20,7 +20,7 @@ import java.util.Properties;
  * Per-statement cost of the JDBC guard against plain pgjdbc, on one physical connection in the same run: the
  * guarded side is that connection wrapped by {@code LockGuard.builder().wrap(Connection)}, the same per-statement
  * code the {@code jdbc:lockwarden:postgresql:} driver runs. Two workloads: a simple query loop (prepare, bind,
- * execute, read, close: the guard's text check and its proxies are all it adds) and a lock/unlock loop
+ * execute, read, close: the guard's text check and its forwarding are all it adds) and a lock/unlock loop
  * ({@code pg_advisory_lock(?)} then {@code pg_advisory_unlock(?)}, which the guard parses and tracks). Each round
  * alternates chunks of 50 statements plain and then guarded (so both see the same moments of a noisy machine); the
  * ratio is guarded/plain per round, reported as the median with the 10th-90th percentile spread across rounds;

@@ -16,12 +16,12 @@ final class GuardBenchmark implements LockBenchmark {
     @Override
     public void run(BenchDatabase db, ResultTable table, Scale scale) throws Exception {
         for (GuardOverheadBenchmark.Row r : GuardOverheadBenchmark.run(db.server, scale.rounds(), scale.units() * 4)) {
-            table.add(name(), "jdbc:lockwarden: vs plain pgjdbc", r.workload(), String.format(Locale.ROOT,
+            table.add(name(), "guarded vs plain pgjdbc, one connection", r.workload(), String.format(Locale.ROOT,
                             "plain %.1f us, guarded %.1f us wall; client cpu %.1f vs %.1f us", r.plainMicros(),
                             r.guardedMicros(), r.plainCpu(), r.guardedCpu()),
                     String.format(Locale.ROOT, "wall %.3fx [p10 %.3f..p90 %.3f], client cpu %.3fx", r.ratio(),
                             r.ratioP10(), r.ratioP90(), r.cpuRatio()),
-                    r.rounds() + " rounds, per statement, one connection each");
+                    r.rounds() + " rounds, per statement, both sides on one physical connection");
         }
     }
 }
