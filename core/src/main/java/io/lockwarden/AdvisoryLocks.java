@@ -76,11 +76,18 @@ public final class AdvisoryLocks {
     /** The default heartbeat interval of leader locks: 5 seconds. */
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(5);
 
+    /**
+     * The default bound on how long a lock outlives a client that stopped answering (crashed, cut off):
+     * 30 seconds. See {@link Builder#vanishedClientTimeout(Duration)}.
+     */
+    public static final Duration DEFAULT_VANISHED_CLIENT_TIMEOUT = Duration.ofSeconds(30);
+
     /** The default name of the fencing-token table: {@value}. */
     public static final String DEFAULT_FENCING_TABLE = "lockwarden_fencing";
 
     private final Duration defaultTimeout;
     private final Duration heartbeat;
+    private final boolean transactionPooling;
     private final LockReporter reporter;
     private final Connections connections;
     private final SessionAcquisition sessions;
@@ -90,11 +97,12 @@ public final class AdvisoryLocks {
     private AdvisoryLocks(Builder b) {
         this.defaultTimeout = b.defaultTimeout;
         this.heartbeat = b.heartbeat;
+        this.transactionPooling = b.transactionPooling;
         this.reporter = new LockReporter(b.listener, b.clock);
         this.connections = new Connections(b.dataSource, reporter);
         this.fencing = b.fencingTable == null ? null : FencingTable.named(b.fencingTable);
-        this.sessions = new SessionAcquisition(connections, reporter, fencing);
-        this.transactions = new TransactionLocks(connections, reporter);
+        this.sessions = new SessionAcquisition(connections, reporter, fencing, b.vanishedClientTimeout);
+        this.transactions = new TransactionLocks(connections, reporter, b.vanishedClientTimeout);
     }
 
     /**
@@ -154,7 +162,7 @@ public final class AdvisoryLocks {
         return defaultTimeout;
     }
 
-    /** The heartbeat interval of leader locks. */
+    /** The heartbeat interval of session and leader locks on Lockwarden's own connections. */
     public Duration heartbeat() {
         return heartbeat;
     }
@@ -361,7 +369,10 @@ public final class AdvisoryLocks {
      */
     public SessionLock acquire(LockKey key, LockMode mode, Duration timeout) {
         requireKey(key);
-        return new SessionLock(sessions.dedicated(key, requireMode(mode), requireTimeout(timeout), LockScope.SESSION));
+        HeldLock held = sessions.dedicated(key, requireMode(mode), requireTimeout(timeout), LockScope.SESSION);
+        SessionLock lock = new SessionLock(held);
+        held.startHeartbeat(heartbeat, null);
+        return lock;
     }
 
     /** Acquires an exclusive session lock if it is free right now; empty when busy. See {@link #acquire(LockKey, LockMode, Duration)}. */
@@ -373,7 +384,12 @@ public final class AdvisoryLocks {
     public Optional<SessionLock> tryAcquire(LockKey key, LockMode mode) {
         requireKey(key);
         HeldLock held = sessions.dedicated(key, requireMode(mode), null, LockScope.SESSION);
-        return held == null ? Optional.empty() : Optional.of(new SessionLock(held));
+        if (held == null) {
+            return Optional.empty();
+        }
+        SessionLock lock = new SessionLock(held);
+        held.startHeartbeat(heartbeat, null);
+        return Optional.of(lock);
     }
 
     /**
@@ -395,6 +411,7 @@ public final class AdvisoryLocks {
         requireKey(key);
         requireTimeout(timeout);
         requireConnection(connection);
+        refuseBehindTransactionPooler(key, "acquireOn");
         return new SessionLock(sessions.on(connection, key, timeout));
     }
 
@@ -402,8 +419,19 @@ public final class AdvisoryLocks {
     public Optional<SessionLock> tryAcquireOn(Connection connection, LockKey key) {
         requireKey(key);
         requireConnection(connection);
+        refuseBehindTransactionPooler(key, "tryAcquireOn");
         HeldLock held = sessions.on(connection, key, null);
         return held == null ? Optional.empty() : Optional.of(new SessionLock(held));
+    }
+
+    private void refuseBehindTransactionPooler(LockKey key, String method) {
+        if (transactionPooling) {
+            throw new UnsafeLockUsageException(key, "refusing " + method + " for session lock " + key + ": this "
+                    + "AdvisoryLocks was built with transactionPooling(true), and behind a transaction pooler a "
+                    + "session lock on the caller's connection moves to whichever client gets that server "
+                    + "connection once the caller's transaction ends. Nothing was locked. Fix: use acquire "
+                    + "(Lockwarden's own pinned connection) or withLock / lockInTransaction (transaction scope).");
+        }
     }
 
     // ---------------------------------------------------------------- leader locks
@@ -463,6 +491,8 @@ public final class AdvisoryLocks {
         private final DataSource dataSource;
         private Duration defaultTimeout = DEFAULT_TIMEOUT;
         private Duration heartbeat = DEFAULT_HEARTBEAT;
+        private Duration vanishedClientTimeout = DEFAULT_VANISHED_CLIENT_TIMEOUT;
+        private boolean transactionPooling;
         private LockListener listener = LockListener.NONE;
         private Clock clock = Clock.systemUTC();
         private String fencingTable;
@@ -486,7 +516,10 @@ public final class AdvisoryLocks {
         }
 
         /**
-         * The heartbeat interval of leader locks (default 5 s): a loss is reported within this time.
+         * The heartbeat interval of session and leader locks on Lockwarden's own connections (default 5 s):
+         * a leader's loss is reported within this time, and the heartbeat keeps a held lock's connection
+         * from looking vanished. Must be shorter than the {@linkplain #vanishedClientTimeout(Duration)
+         * vanished-client timeout} (checked by {@link #build()}).
          *
          * @throws IllegalArgumentException when shorter than 2 ms
          */
@@ -496,6 +529,39 @@ public final class AdvisoryLocks {
                         + ": pass e.g. Duration.ofSeconds(5)");
             }
             this.heartbeat = interval;
+            return this;
+        }
+
+        /**
+         * Bounds how long a lock outlives a client that stopped answering (a crashed host, a network
+         * partition, a JVM stopped in a debugger): the server ends such a session, and so its locks, once it
+         * has waited this long for the client's next statement inside a transaction (default 30 s; zero
+         * leaves the server's own {@code idle_in_transaction_session_timeout}). Lockwarden sets
+         * {@code idle_in_transaction_session_timeout} for its own transactions only ({@code withLock}
+         * work, and the pinned connections of {@code acquire} and {@code holdLeader}, whose heartbeats
+         * keep them busy): work under {@code withLock} that spends longer than this between two
+         * statements is ended too. The caller's own transactions ({@code lockInTransaction}) are left as
+         * they are. Works on PostgreSQL 9.6 and later, and through PgBouncer (the server enforces it).
+         *
+         * @throws IllegalArgumentException when negative or null
+         */
+        public Builder vanishedClientTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative()) {
+                throw new IllegalArgumentException("vanishedClientTimeout must be zero (off) or positive, got "
+                        + timeout + ": pass e.g. Duration.ofSeconds(30)");
+            }
+            this.vanishedClientTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Says that the DataSource reaches PostgreSQL through a transaction-pooling proxy (PgBouncer
+         * {@code pool_mode = transaction}, and similar). Lockwarden's own session and leader locks are
+         * pinned and safe there either way; this makes {@code acquireOn} / {@code tryAcquireOn}, which lock
+         * on the caller's connection and cannot pin it, refuse before locking. Default: false.
+         */
+        public Builder transactionPooling(boolean enabled) {
+            this.transactionPooling = enabled;
             return this;
         }
 
@@ -552,8 +618,18 @@ public final class AdvisoryLocks {
             return this;
         }
 
-        /** Builds the (thread-safe) lock entry point. */
+        /**
+         * Builds the (thread-safe) lock entry point.
+         *
+         * @throws IllegalArgumentException when the heartbeat is not shorter than the vanished-client timeout
+         *                                  (held locks would be ended by the server between two heartbeats)
+         */
         public AdvisoryLocks build() {
+            if (!vanishedClientTimeout.isZero() && heartbeat.compareTo(vanishedClientTimeout) >= 0) {
+                throw new IllegalArgumentException("heartbeat (" + heartbeat + ") must be shorter than "
+                        + "vanishedClientTimeout (" + vanishedClientTimeout + "): the server would end a held "
+                        + "lock's idle session between two heartbeats. Fix: lower the heartbeat or raise the timeout");
+            }
             return new AdvisoryLocks(this);
         }
     }

@@ -1,6 +1,5 @@
 package io.lockwarden.internal;
 
-import io.lockwarden.LockInterruptedException;
 import io.lockwarden.LockKey;
 import io.lockwarden.LockMode;
 import java.sql.Connection;
@@ -16,9 +15,9 @@ import java.util.regex.Pattern;
  * {@code token} grows by one at every acquisition of that key. The session lock and the token
  * increment are one statement: the lock is taken in a CTE that the {@code INSERT ... ON CONFLICT DO
  * UPDATE ... RETURNING} reads from, so the row changes only once the lock is granted, and in the same
- * round trip. Runs only on autocommit connections, so the increment commits with the statement: a
- * rolled-back increment would hand the same token to the next holder. Thread-safe (stateless but for
- * the table name).
+ * round trip. The statement runs on a pinned connection whose flight commits right after it (see
+ * {@link PinnedSession}), so the increment is visible as soon as the lock is granted: a rolled-back
+ * increment would hand the same token to the next holder. Thread-safe (stateless but for the table name).
  */
 public final class FencingTable {
     /** SQLSTATE {@code undefined_table}: the table does not exist yet (detected before anything is locked). */
@@ -66,71 +65,47 @@ public final class FencingTable {
                 + "acquired_at timestamptz NOT NULL, PRIMARY KEY (classid, objid, objsubid))";
     }
 
+    /** Whether a failure says the table does not exist yet (nothing was locked: it fails at planning). */
+    public static boolean missing(SQLException e) {
+        return UNDEFINED_TABLE.equals(e.getSQLState());
+    }
+
     /**
-     * Takes the session lock waiting up to {@code timeout} (server-side {@code lock_timeout}) and
-     * issues the next token, in one round trip; creates the table first if it does not exist.
+     * The statement that takes the session lock and issues the next token, returning the backend pid
+     * (0 when a try found the lock busy) and the token: the lock is taken in a CTE the upsert reads from,
+     * so the row changes only once the lock is granted. Bind it with {@link #bindLock}.
      *
-     * @throws SQLException from the driver; SQLSTATE 55P03 when the timeout expired
-     * @throws LockInterruptedException when the thread was interrupted while waiting
+     * @param blocking true to wait (server-side {@code lock_timeout}), false to try once
      */
-    public Issued lock(Connection c, LockKey key, LockMode mode, Duration timeout) throws SQLException {
-        try {
-            return lockOnce(c, key, mode, timeout);
-        } catch (SQLException e) {
-            if (!UNDEFINED_TABLE.equals(e.getSQLState())) {
-                throw e;
-            }
-            create(c);
-            return lockOnce(c, key, mode, timeout);
+    String lockSql(LockKey key, LockMode mode, boolean blocking) {
+        if (blocking) {
+            return "WITH x AS (SELECT current_setting('lock_timeout') AS previous, "
+                    + "set_config('lock_timeout', ?, true) AS timeout, "
+                    + "pg_advisory_lock" + LockStatements.suffix(mode) + "(" + LockStatements.arguments(key) + ") AS l, "
+                    + "pg_backend_pid() AS pid OFFSET 0), "
+                    + "t AS (" + upsert("TRUE") + ") "
+                    + "SELECT x.pid, t.token, set_config('lock_timeout', x.previous, true) AS restored FROM x CROSS JOIN t";
         }
-    }
-
-    /** Tries the session lock once; issues the next token only when it was granted. One round trip. */
-    public Issued tryLock(Connection c, LockKey key, LockMode mode) throws SQLException {
-        try {
-            return tryLockOnce(c, key, mode);
-        } catch (SQLException e) {
-            if (!UNDEFINED_TABLE.equals(e.getSQLState())) {
-                throw e;
-            }
-            create(c);
-            return tryLockOnce(c, key, mode);
-        }
-    }
-
-    private Issued lockOnce(Connection c, LockKey key, LockMode mode, Duration timeout) throws SQLException {
-        String sql = "WITH x AS (SELECT current_setting('lock_timeout') AS previous, "
-                + "set_config('lock_timeout', ?, true) AS timeout, "
-                + "pg_advisory_lock" + LockStatements.suffix(mode) + "(" + LockStatements.arguments(key) + ") AS l, "
-                + "pg_backend_pid() AS pid OFFSET 0), "
-                + "t AS (" + upsert("TRUE") + ") "
-                + "SELECT x.pid, t.token, set_config('lock_timeout', x.previous, true) AS restored FROM x CROSS JOIN t";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, LockStatements.timeoutMillis(timeout));
-            bindUpsert(ps, LockStatements.bind(ps, 2, key), key);
-            try (InterruptWatch watch = InterruptWatch.start(ps)) {
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return new Issued(rs.getInt(1), rs.getLong(2));
-                } catch (SQLException e) {
-                    throw LockStatements.interruptedOr(e, watch, key);
-                }
-            }
-        }
-    }
-
-    private Issued tryLockOnce(Connection c, LockKey key, LockMode mode) throws SQLException {
-        String sql = "WITH x AS (SELECT pg_try_advisory_lock" + LockStatements.suffix(mode) + "("
+        return "WITH x AS (SELECT pg_try_advisory_lock" + LockStatements.suffix(mode) + "("
                 + LockStatements.arguments(key) + ") AS granted, pg_backend_pid() AS pid OFFSET 0), "
                 + "t AS (" + upsert("x.granted") + ") "
                 + "SELECT CASE WHEN x.granted THEN x.pid ELSE 0 END, coalesce(t.token, 0) FROM x LEFT JOIN t ON TRUE";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            bindUpsert(ps, LockStatements.bind(ps, 1, key), key);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new Issued(rs.getInt(1), rs.getLong(2));
-            }
+    }
+
+    /**
+     * Binds the parameters of {@link #lockSql}.
+     *
+     * @param timeout the wait, or null for the try form
+     * @return the next free parameter index
+     */
+    static int bindLock(PreparedStatement ps, LockKey key, Duration timeout) throws SQLException {
+        int index = 1;
+        if (timeout != null) {
+            ps.setString(index++, LockStatements.timeoutMillis(timeout));
         }
+        index = LockStatements.bind(ps, index, key);
+        bindUpsert(ps, index, key);
+        return index + 3;
     }
 
     private String upsert(String when) {
@@ -146,7 +121,12 @@ public final class FencingTable {
         ps.setInt(index + 2, key.objsubid());
     }
 
-    private void create(Connection c) throws SQLException {
+    /**
+     * Creates the table if it does not exist; two clients creating it at once both succeed.
+     *
+     * @throws SQLException when the role may not create it
+     */
+    public void create(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute(createSql());
         } catch (SQLException e) {

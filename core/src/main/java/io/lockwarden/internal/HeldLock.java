@@ -25,6 +25,10 @@ import java.util.function.Consumer;
  * {@link Cleaner} action, the pool guard's {@link LockLedger} and the heartbeat refer to, so that the
  * facade itself can become unreachable and be reported.
  *
+ * <p>A lock on a dedicated connection is pinned: the connection keeps a transaction open from the lock
+ * to the unlock ({@link PinnedSession}), so it stays on the backend that locked even behind a
+ * transaction-pooling proxy, and its heartbeat proves it held without reading {@code pg_locks}.
+ *
  * <p>Thread-safe: every use of the connection is synchronized on this object.
  */
 public final class HeldLock {
@@ -35,7 +39,9 @@ public final class HeldLock {
 
     private final Connection connection;
     private final boolean dedicated;
-    private final boolean restoreAutoCommit;
+    private final boolean originalAutoCommit;
+    /** For a dedicated connection: what proves the lock still held (the backend and its open transaction). */
+    private final PinnedSession.Pin pin;
     private final LockKey key;
     private final LockMode mode;
     private final LockScope scope;
@@ -53,19 +59,36 @@ public final class HeldLock {
     private Integer restoreNetworkTimeout;
 
     /**
-     * Records a lock just acquired.
+     * Records a lock just acquired on a dedicated connection, pinned by an open transaction.
      *
-     * @param connection        the connection holding it
-     * @param dedicated         whether Lockwarden took the connection for this lock (and closes it on release)
-     * @param restoreAutoCommit for a dedicated connection: set autocommit back to false on release
-     * @param fencingToken      the token issued with the lock, 0 when none was
-     * @param waited            how long the acquisition waited (for the acquired event)
+     * @param connection         the dedicated connection (autocommit off, transaction open)
+     * @param originalAutoCommit the autocommit mode to give the connection back with
+     * @param pin                the backend and transaction the lock was taken in
+     * @param fencingToken       the token issued with the lock, 0 when none was
+     * @param waited             how long the acquisition waited (for the acquired event)
      */
-    public HeldLock(Connection connection, boolean dedicated, boolean restoreAutoCommit, LockKey key, LockMode mode,
-                    LockScope scope, int pid, long fencingToken, Duration waited, LockReporter reporter) {
+    public HeldLock(Connection connection, boolean originalAutoCommit, LockKey key, LockMode mode, LockScope scope,
+                    PinnedSession.Pin pin, long fencingToken, Duration waited, LockReporter reporter) {
+        this(connection, true, originalAutoCommit, key, mode, scope, pin.pid(), pin, fencingToken, waited, reporter);
+    }
+
+    /**
+     * Records an exclusive session lock just acquired on the caller's connection, which stays the caller's.
+     *
+     * @param waited how long the acquisition waited (for the acquired event)
+     */
+    public HeldLock(Connection connection, LockKey key, LockMode mode, int pid, Duration waited,
+                    LockReporter reporter) {
+        this(connection, false, false, key, mode, LockScope.SESSION, pid, null, 0, waited, reporter);
+    }
+
+    private HeldLock(Connection connection, boolean dedicated, boolean originalAutoCommit, LockKey key, LockMode mode,
+                     LockScope scope, int pid, PinnedSession.Pin pin, long fencingToken, Duration waited,
+                     LockReporter reporter) {
         this.connection = connection;
         this.dedicated = dedicated;
-        this.restoreAutoCommit = restoreAutoCommit;
+        this.originalAutoCommit = originalAutoCommit;
+        this.pin = pin;
         this.key = key;
         this.mode = mode;
         this.scope = scope;
@@ -143,9 +166,16 @@ public final class HeldLock {
     /**
      * Starts checking the lock every {@code interval / 2} (so that a loss is seen within one
      * interval), with a network timeout of {@code interval / 2} on the connection so that a dropped
-     * network cannot block the check. {@code onLost} is called once, on a Lockwarden thread.
+     * network cannot block the check. Each check is also what keeps the pinning transaction from
+     * sitting idle past {@code idle_in_transaction_session_timeout}. {@code onLost}, when not null, is
+     * called once, on a Lockwarden thread.
+     *
+     * @throws IllegalStateException for a lock on the caller's connection (only dedicated ones beat)
      */
     public synchronized void startHeartbeat(Duration interval, Consumer<LockLostException> onLost) {
+        if (!dedicated) {
+            throw new IllegalStateException("only locks on Lockwarden's own connection have a heartbeat");
+        }
         long half = Math.max(1, interval.toMillis() / 2);
         this.onLost = onLost;
         try {
@@ -166,20 +196,21 @@ public final class HeldLock {
                 return;
             }
             try {
-                LockStatements.Heartbeat h = LockStatements.heartbeat(connection, key, mode);
-                if (h.pid() != pid) {
-                    lost = lose("the connection now reaches backend pid " + h.pid() + " instead of " + pid
-                            + ": a transaction-pooling proxy (PgBouncer pool_mode=transaction) sits in between, so "
-                            + "the lock is not tied to this client. Fix: connect long-held locks directly to "
-                            + "PostgreSQL or through a session-mode pool.", null);
-                } else if (!h.held()) {
-                    lost = lose("backend pid " + pid + " no longer holds it (someone ran pg_advisory_unlock_all() "
-                            + "or unlocked it on this session).", null);
+                PinnedSession.Pin now = PinnedSession.current(connection);
+                if (now.pid() != pid) {
+                    lost = lose("the connection now reaches backend pid " + now.pid() + " instead of " + pid
+                            + " (its pinning transaction ended), so the lock can no longer be proven held.", null);
+                } else if (!now.transactionStart().equals(pin.transactionStart())) {
+                    lost = lose("the transaction that pinned backend pid " + pid + " ended (it started at "
+                            + pin.transactionStart() + ", the connection is now in one that started at "
+                            + now.transactionStart() + "), so the lock can no longer be proven held.", null);
                 }
             } catch (SQLException e) {
                 lost = lose("the heartbeat on backend pid " + pid + " failed (" + e.getMessage() + ", SQLSTATE "
-                        + e.getSQLState() + "): the backend was terminated, the server restarted or the network "
-                        + "dropped, and the lock can no longer be proven held.", e);
+                        + e.getSQLState() + "): the backend was terminated, the server restarted, the network "
+                        + "dropped, or the session sat idle past idle_in_transaction_session_timeout (a paused "
+                        + "JVM, a heartbeat slower than the vanished-client timeout) or a pooler's "
+                        + "idle_transaction_timeout; the lock can no longer be proven held.", e);
             } catch (RuntimeException e) {
                 lost = lose("the heartbeat on backend pid " + pid + " failed unexpectedly (" + e + ").", e);
             }
@@ -260,16 +291,16 @@ public final class HeldLock {
     private void releaseHeld() {
         boolean clean = false;
         try {
-            LockStatements.Unlock u = LockStatements.unlock(connection, key, mode);
-            if (u.pid() != pid) {
+            Unlocked u = unlockOn(connection);
+            if (u.pid() != pid || !u.samePin()) {
                 LockwardenException e = new UnsafeLockUsageException(key, "session lock " + key + " was taken on "
                         + "backend pid " + pid + " but released through backend pid " + u.pid() + (u.unlocked()
                         ? " (where it released a leaked copy of the same lock held by someone else)" : "")
                         + ": a transaction-pooling proxy (PgBouncer pool_mode=transaction, or similar) sits between "
                         + "the application and PostgreSQL, so session locks do not stay with this client and the "
                         + "original lock is still held on pid " + pid + " for whoever lands there next. Fix: take "
-                        + "session locks on a direct connection or a session-mode pool, or use the transaction-"
-                        + "scoped AdvisoryLocks.withLock, which is safe behind transaction pooling.");
+                        + "session locks with AdvisoryLocks.acquire (its own pinned connection), or use the "
+                        + "transaction-scoped AdvisoryLocks.withLock; both are safe behind transaction pooling.");
                 reporter.failed(event(), e, false);
                 throw e;
             }
@@ -288,7 +319,8 @@ public final class HeldLock {
                 LockLostException lost = new LockLostException(key, pid, "session lock " + key + " was lost before "
                         + "release: backend pid " + pid + " is gone (" + e.getMessage() + ", SQLSTATE " + e.getSQLState()
                         + "), which released the lock at that moment; work after that ran without mutual exclusion. "
-                        + "Next: use a LeaderLock (heartbeat, lost-lock callback) for long holds.", e);
+                        + "Next: use a LeaderLock (heartbeat, lost-lock callback) for long holds, and check "
+                        + "idle_in_transaction_session_timeout and the pooler's idle_transaction_timeout.", e);
                 reporter.lost(event(), lost);
                 throw lost;
             }
@@ -301,6 +333,20 @@ public final class HeldLock {
                 closeDedicated(clean);
             }
         }
+    }
+
+    /** What an unlock returned and where it ran; {@code samePin} is false when a pinned transaction was left. */
+    private record Unlocked(boolean unlocked, int pid, boolean samePin) {
+    }
+
+    /** Unlocks on {@code on}: for a pinned lock in the same flight as the COMMIT ending the pinning transaction. */
+    private Unlocked unlockOn(Connection on) throws SQLException {
+        if (pin == null) {
+            LockStatements.Unlock u = LockStatements.unlock(on, key, mode);
+            return new Unlocked(u.unlocked(), u.pid(), true);
+        }
+        PinnedSession.Released r = PinnedSession.unlock(on, key, mode);
+        return new Unlocked(r.unlocked(), r.pin().pid(), r.pin().transactionStart().equals(pin.transactionStart()));
     }
 
     /** The {@link Cleaner} action: reports and releases a lock whose handle was garbage collected. */
@@ -326,8 +372,8 @@ public final class HeldLock {
             reporter.abandoned(event(), acquisition, why);
             boolean clean = false;
             try {
-                LockStatements.Unlock u = LockStatements.unlock(on, key, mode);
-                clean = u.unlocked() && u.pid() == pid;
+                Unlocked u = unlockOn(on);
+                clean = u.unlocked() && u.pid() == pid && u.samePin();
                 if (!clean) {
                     reporter.warn("releasing abandoned lock {} did not verify (unlock returned {} on pid {}, locked "
                             + "on pid {})", key, u.unlocked(), u.pid(), pid);
@@ -352,8 +398,8 @@ public final class HeldLock {
             if (restoreNetworkTimeout != null && clean) {
                 connection.setNetworkTimeout(Runnable::run, restoreNetworkTimeout);
             }
-            if (restoreAutoCommit && clean) {
-                connection.setAutoCommit(false);
+            if (clean && originalAutoCommit) {
+                connection.setAutoCommit(true); // the pinning transaction is already committed: no round trip
             }
         } catch (SQLException e) {
             reporter.warn("cannot restore the connection of lock {} before returning it: {}", key, e.toString());

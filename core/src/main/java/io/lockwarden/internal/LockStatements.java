@@ -33,10 +33,6 @@ public final class LockStatements {
     public record Unlock(boolean unlocked, int pid) {
     }
 
-    /** The result of a heartbeat: the backend pid and whether it holds the lock. */
-    public record Heartbeat(int pid, boolean held) {
-    }
-
     /**
      * Takes the locks in the given order, waiting up to {@code timeout} for each (server-side
      * {@code lock_timeout}), in one round trip; returns the backend pid.
@@ -47,8 +43,22 @@ public final class LockStatements {
      */
     public static int lock(Connection c, List<LockKey> keys, LockMode mode, boolean transactionScope,
                            Duration timeout) throws SQLException {
+        return lock(c, keys, mode, transactionScope, timeout, null);
+    }
+
+    /**
+     * Like {@link #lock(Connection, List, LockMode, boolean, Duration)}, also setting
+     * {@code idle_in_transaction_session_timeout} for the transaction in the same statement.
+     *
+     * @param idleBound milliseconds, or null to leave it
+     */
+    public static int lock(Connection c, List<LockKey> keys, LockMode mode, boolean transactionScope,
+                           Duration timeout, String idleBound) throws SQLException {
         StringBuilder inner = new StringBuilder("SELECT current_setting('lock_timeout') AS previous, "
                 + "set_config('lock_timeout', ?, true) AS timeout");
+        if (idleBound != null) {
+            inner.append(", set_config('idle_in_transaction_session_timeout', ?, true) AS idle");
+        }
         String fn = "pg_advisory" + (transactionScope ? "_xact" : "") + "_lock" + suffix(mode);
         for (int i = 0; i < keys.size(); i++) {
             inner.append(", ").append(fn).append('(').append(arguments(keys.get(i))).append(") AS l").append(i);
@@ -58,6 +68,9 @@ public final class LockStatements {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, timeoutMillis(timeout));
             int index = 2;
+            if (idleBound != null) {
+                ps.setString(index++, idleBound);
+            }
             for (LockKey key : keys) {
                 index = bind(ps, index, key);
             }
@@ -101,9 +114,24 @@ public final class LockStatements {
     /** Tries the lock once without waiting, in one round trip; returns the backend pid, or 0 when busy. */
     public static int tryLock(Connection c, LockKey key, LockMode mode, boolean transactionScope)
             throws SQLException {
+        return tryLock(c, key, mode, transactionScope, null);
+    }
+
+    /**
+     * Like {@link #tryLock(Connection, LockKey, LockMode, boolean)}, also setting
+     * {@code idle_in_transaction_session_timeout} for the transaction in the same statement.
+     *
+     * @param idleBound milliseconds, or null to leave it
+     */
+    public static int tryLock(Connection c, LockKey key, LockMode mode, boolean transactionScope, String idleBound)
+            throws SQLException {
         String fn = "pg_try_advisory" + (transactionScope ? "_xact" : "") + "_lock" + suffix(mode);
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + fn + "(" + arguments(key) + "), pg_backend_pid()")) {
-            bind(ps, 1, key);
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + fn + "(" + arguments(key) + "), pg_backend_pid()"
+                + (idleBound == null ? "" : ", set_config('idle_in_transaction_session_timeout', ?, true)"))) {
+            int next = bind(ps, 1, key);
+            if (idleBound != null) {
+                ps.setString(next, idleBound);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getBoolean(1) ? rs.getInt(2) : 0;
@@ -119,22 +147,6 @@ public final class LockStatements {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return new Unlock(rs.getBoolean(1), rs.getInt(2));
-            }
-        }
-    }
-
-    /** Checks that this backend still holds the lock (granted, in this database), in one round trip. */
-    public static Heartbeat heartbeat(Connection c, LockKey key, LockMode mode) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_backend_pid(), EXISTS (SELECT 1 FROM pg_locks "
-                + "WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND mode = ? "
-                + "AND classid = ?::bigint::oid AND objid = ?::bigint::oid AND objsubid = ?)")) {
-            ps.setString(1, mode.pgLocksMode());
-            ps.setLong(2, key.classid());
-            ps.setLong(3, key.objid());
-            ps.setInt(4, key.objsubid());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new Heartbeat(rs.getInt(1), rs.getBoolean(2));
             }
         }
     }

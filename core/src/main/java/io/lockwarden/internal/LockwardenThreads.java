@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The daemon threads Lockwarden runs background checks on (heartbeats of leader locks, interrupt
- * watches of waiting acquisitions). Two threads at most, started on first use and ended after 30 s
+ * watches of waiting acquisitions). Four threads at most (a heartbeat on a dead network blocks one for up to half an interval), started on first use and ended after 30 s
  * without work, so an application that never uses these features never sees them. Thread-safe.
  */
 public final class LockwardenThreads {
@@ -28,7 +28,7 @@ public final class LockwardenThreads {
             t.setDaemon(true);
             return t;
         };
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(2, factory);
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(4, factory);
         executor.setRemoveOnCancelPolicy(true);
         executor.setKeepAliveTime(30, TimeUnit.SECONDS);
         executor.allowCoreThreadTimeOut(true);

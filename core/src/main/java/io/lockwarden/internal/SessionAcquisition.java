@@ -14,26 +14,33 @@ import java.util.List;
 
 /**
  * Takes session-level locks (the state behind {@code SessionLock} and {@code LeaderLock}): on a
- * dedicated connection borrowed for the lock alone, or on a connection the caller owns. On dedicated
- * connections, when a {@link FencingTable} is configured, the same round trip issues the lock's
- * fencing token. Reports every outcome. Thread-safe.
+ * dedicated connection borrowed for the lock alone and pinned by an open transaction, or on a
+ * connection the caller owns. On dedicated connections, when a {@link FencingTable} is configured, the
+ * same round trip issues the lock's fencing token. Reports every outcome. Thread-safe.
  */
 public final class SessionAcquisition {
     private final Connections connections;
     private final LockReporter reporter;
     private final FencingTable fencing;
+    private final String idleBound;
 
     /**
-     * @param fencing the table issuing fencing tokens, or null for none
+     * @param fencing               the table issuing fencing tokens, or null for none
+     * @param vanishedClientTimeout how long a dedicated connection may stay silent before the server ends
+     *                              its session (and lock); zero to leave the server's setting
      */
-    public SessionAcquisition(Connections connections, LockReporter reporter, FencingTable fencing) {
+    public SessionAcquisition(Connections connections, LockReporter reporter, FencingTable fencing,
+                              Duration vanishedClientTimeout) {
         this.connections = connections;
         this.reporter = reporter;
         this.fencing = fencing;
+        this.idleBound = vanishedClientTimeout.isZero() ? null : LockStatements.timeoutMillis(vanishedClientTimeout);
     }
 
     /**
-     * Takes a session lock on a dedicated connection, kept out of the pool until released.
+     * Takes a session lock on a dedicated connection, kept out of the pool until released and pinned
+     * to its server backend by an open transaction (see {@link PinnedSession}): safe behind a
+     * transaction-pooling proxy, whatever server connection it hands out.
      *
      * @param timeout the longest wait; null means try once
      * @return the held lock, or null when a try found it busy
@@ -43,42 +50,79 @@ public final class SessionAcquisition {
         Instant start = reporter.now();
         Connection c = connections.open(key);
         boolean keep = false;
-        boolean restoreAutoCommit = false;
-        boolean statementFailed = true;
+        boolean originalAutoCommit = true;
+        // Until the lock statement has answered, a failure may have left the lock granted on the session.
+        boolean mayHoldLock = false;
+        Throwable failure = null;
         try {
-            restoreAutoCommit = !c.getAutoCommit();
-            if (restoreAutoCommit) {
-                c.setAutoCommit(true);
+            originalAutoCommit = c.getAutoCommit();
+            if (originalAutoCommit) {
+                c.setAutoCommit(false);
+            } else {
+                c.rollback(); // start from a fresh transaction of our own
             }
-            FencingTable.Issued issued = fencing == null
-                    ? new FencingTable.Issued(timeout == null ? LockStatements.tryLock(c, key, mode, false)
-                            : LockStatements.lock(c, List.of(key), mode, false, timeout), 0)
-                    : timeout == null ? fencing.tryLock(c, key, mode) : fencing.lock(c, key, mode, timeout);
-            statementFailed = false;
-            if (issued.pid() == 0) {
+            mayHoldLock = true;
+            PinnedSession.Taken taken = take(c, key, mode, timeout);
+            if (taken == null) {
+                c.rollback();
+                mayHoldLock = false;
                 reporter.failed(attempt(key, mode, scope, start), LockStatements.busy(key), true);
                 return null;
             }
-            HeldLock held = new HeldLock(c, true, restoreAutoCommit, key, mode, scope, issued.pid(), issued.token(),
+            HeldLock held = new HeldLock(c, originalAutoCommit, key, mode, scope, taken.pin(), taken.token(),
                     reporter.since(start), reporter);
             keep = true;
             return held;
         } catch (SQLException e) {
-            List<LockStatements.Holder> holders = LockTimeoutException.SQLSTATE.equals(e.getSQLState())
-                    ? LockStatements.holders(c, List.of(key)) : List.of();
+            failure = e;
+            List<LockStatements.Holder> holders = List.of();
+            if (LockTimeoutException.SQLSTATE.equals(e.getSQLState())) {
+                // lock_timeout fires only while waiting: nothing was granted.
+                mayHoldLock = !rollback(c, e);
+                holders = mayHoldLock ? List.of() : LockStatements.holders(c, List.of(key));
+            }
             throw failed(key, mode, scope, start, LockStatements.translate(e, List.of(key), timeout, holders));
         } catch (LockwardenException e) {
+            failure = e;
             throw failed(key, mode, scope, start, e);
         } finally {
             if (keep) {
                 // the connection now belongs to the held lock
-            } else if (fencing != null && statementFailed) {
-                // A fenced statement that failed after its lock was granted (e.g. a row-lock timeout on the
-                // fencing table) would leave the session lock behind: end the session rather than pool it.
+            } else if (mayHoldLock) {
+                // The lock may have been granted before the failure (a cancel racing the grant, a fencing
+                // row that could not be written): end the session rather than pool a connection holding it.
                 abortQuietly(c);
             } else {
-                connections.finish(c, restoreAutoCommit ? false : null, null);
+                if (!originalAutoCommit) {
+                    rollback(c, failure == null ? new IllegalStateException("returning the connection") : failure);
+                }
+                connections.finish(c, originalAutoCommit ? Boolean.TRUE : null, failure);
             }
+        }
+    }
+
+    private PinnedSession.Taken take(Connection c, LockKey key, LockMode mode, Duration timeout) throws SQLException {
+        try {
+            return PinnedSession.lock(c, key, mode, timeout, idleBound, fencing);
+        } catch (SQLException e) {
+            if (fencing == null || !FencingTable.missing(e)) {
+                throw e;
+            }
+            // The statement failed at planning, before locking anything: create the table and try again.
+            c.rollback();
+            fencing.create(c);
+            c.commit();
+            return PinnedSession.lock(c, key, mode, timeout, idleBound, fencing);
+        }
+    }
+
+    private static boolean rollback(Connection c, Throwable cause) {
+        try {
+            c.rollback();
+            return true;
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+            return false;
         }
     }
 
@@ -98,8 +142,7 @@ public final class SessionAcquisition {
                         true);
                 return null;
             }
-            return new HeldLock(connection, false, false, key, LockMode.EXCLUSIVE, LockScope.SESSION, pid, 0,
-                    reporter.since(start), reporter);
+            return new HeldLock(connection, key, LockMode.EXCLUSIVE, pid, reporter.since(start), reporter);
         } catch (SQLException e) {
             throw failed(key, LockMode.EXCLUSIVE, LockScope.SESSION, start, timeout == null
                     ? LockStatements.database(List.of(key), "trying session lock " + key, e)

@@ -1,5 +1,6 @@
 package io.lockwarden.internal;
 
+import io.lockwarden.CommitOutcomeUnknownException;
 import io.lockwarden.LockEvent;
 import io.lockwarden.LockKey;
 import io.lockwarden.LockMode;
@@ -15,6 +16,10 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Transaction-level advisory locks: work run in its own transaction under a lock ({@code withLock},
@@ -25,11 +30,18 @@ import java.util.List;
 public final class TransactionLocks {
     private final Connections connections;
     private final LockReporter reporter;
+    private final String idleBound;
 
-    /** Locks on connections from {@code connections}, reporting to {@code reporter}. */
-    public TransactionLocks(Connections connections, LockReporter reporter) {
+    /**
+     * Locks on connections from {@code connections}, reporting to {@code reporter}.
+     *
+     * @param vanishedClientTimeout the {@code idle_in_transaction_session_timeout} of Lockwarden's own
+     *                              transactions; zero leaves the server's setting
+     */
+    public TransactionLocks(Connections connections, LockReporter reporter, Duration vanishedClientTimeout) {
         this.connections = connections;
         this.reporter = reporter;
+        this.idleBound = vanishedClientTimeout.isZero() ? null : LockStatements.timeoutMillis(vanishedClientTimeout);
     }
 
     /** What {@link #run} returns when a try found the lock busy. */
@@ -57,7 +69,7 @@ public final class TransactionLocks {
             }
             try {
                 if (timeout == null) {
-                    pid = LockStatements.tryLock(c, first, mode, true);
+                    pid = LockStatements.tryLock(c, first, mode, true, idleBound);
                     if (pid == 0) {
                         c.rollback();
                         reporter.failed(event(first, mode, LockScope.TRANSACTION, start), busy(first), true);
@@ -67,14 +79,14 @@ public final class TransactionLocks {
                     // A free lock is taken without touching lock_timeout (setting and restoring it cost the
                     // server more than the lock itself); only a busy one waits, with the timeout, in a
                     // second statement. A try never jumps the queue: PostgreSQL refuses it while others wait.
-                    pid = LockStatements.tryLock(c, first, mode, true);
+                    pid = LockStatements.tryLock(c, first, mode, true, idleBound);
                     if (pid == 0) {
-                        pid = LockStatements.lock(c, keys, mode, true, timeout);
+                        pid = LockStatements.lock(c, keys, mode, true, timeout, idleBound);
                     }
                 } else {
                     // Several keys are taken in one ordered statement: trying them all at once could leave
                     // later keys held while waiting for an earlier one, which is how deadlocks start.
-                    pid = LockStatements.lock(c, keys, mode, true, timeout);
+                    pid = LockStatements.lock(c, keys, mode, true, timeout, idleBound);
                 }
             } catch (SQLException e) {
                 rollbackQuietly(c, e);
@@ -113,9 +125,18 @@ public final class TransactionLocks {
                 c.commit();
             } catch (SQLException e) {
                 failure = e;
+                if (LockStatements.sessionEnded(e)) {
+                    // The COMMIT may have reached the server and only its reply been lost.
+                    throw new CommitOutcomeUnknownException(first, pid, "the connection failed while committing the "
+                            + "work done under lock " + LockStatements.describe(keys) + " on backend pid " + pid + " ("
+                            + e.getMessage() + ", SQLSTATE " + e.getSQLState() + "): the server may have committed it "
+                            + "or not; only the database can tell. The lock is released (the session ended, or the "
+                            + "server ends it within the vanished-client timeout). Next: look up whether the work's "
+                            + "effects are in the database before retrying it; retrying blindly may apply it twice.", e);
+                }
                 rollbackQuietly(c, e);
                 throw LockStatements.database(keys, "committing the work done under lock " + LockStatements.describe(keys)
-                        + " (nothing was committed; the lock is released)", e);
+                        + " (the server refused the COMMIT, so nothing was committed; the lock is released)", e);
             }
             return result;
         } catch (SQLException e) {
@@ -198,12 +219,41 @@ public final class TransactionLocks {
             int pid = LockStatements.lock(connection, List.of(key), mode, true, timeout);
             reporter.acquired(new LockEvent(key, LockScope.TRANSACTION, mode, pid, reporter.since(start), Duration.ZERO));
         } catch (SQLException e) {
-            LockwardenException failure = LockStatements.translate(e, List.of(key), timeout, List.of());
+            LockwardenException failure = LockStatements.translate(e, List.of(key), timeout,
+                    LockTimeoutException.SQLSTATE.equals(e.getSQLState()) ? holdersElsewhere(key) : List.of());
             reporter.failed(event(key, mode, LockScope.TRANSACTION, start), failure, false);
             throw failure;
         } catch (LockwardenException e) {
             reporter.failed(event(key, mode, LockScope.TRANSACTION, start), e, false);
             throw e;
+        }
+    }
+
+    /**
+     * Who holds {@code key}, looked up on a connection of Lockwarden's own: the caller's transaction is
+     * aborted by the timeout and cannot be asked. Best effort and bounded: when the pool has no connection
+     * to spare within a second, the message goes without the holders (the late connection is returned).
+     */
+    private List<LockStatements.Holder> holdersElsewhere(LockKey key) {
+        CompletableFuture<List<LockStatements.Holder>> lookup = CompletableFuture.supplyAsync(() -> {
+            Connection c = connections.open(key);
+            try {
+                return LockStatements.holders(c, List.of(key));
+            } finally {
+                connections.finish(c, null, null);
+            }
+        }, task -> {
+            Thread t = new Thread(task, "lockwarden-holders");
+            t.setDaemon(true);
+            t.start();
+        });
+        try {
+            return lookup.get(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        } catch (ExecutionException | TimeoutException e) {
+            return List.of();
         }
     }
 
