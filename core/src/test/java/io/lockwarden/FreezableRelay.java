@@ -19,6 +19,7 @@ final class FreezableRelay implements AutoCloseable {
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean frozen;
+    private volatile boolean repliesFrozen;
     private volatile boolean closed;
 
     FreezableRelay(int targetPort) throws IOException {
@@ -33,6 +34,14 @@ final class FreezableRelay implements AutoCloseable {
         return listener.getLocalPort();
     }
 
+    /**
+     * Stops forwarding the server's bytes to clients only: requests still reach the server, which runs
+     * them, but their replies never arrive (a COMMIT whose reply is lost).
+     */
+    void freezeReplies() {
+        repliesFrozen = true;
+    }
+
     /** Stops forwarding in both directions; connections stay open. */
     void freeze() {
         frozen = true;
@@ -45,21 +54,21 @@ final class FreezableRelay implements AutoCloseable {
                 Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
                 sockets.add(client);
                 sockets.add(upstream);
-                pump(client, upstream);
-                pump(upstream, client);
+                pump(client, upstream, false);
+                pump(upstream, client, true);
             } catch (IOException e) {
                 return;
             }
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, boolean toClient) {
         Thread t = new Thread(() -> {
             byte[] buffer = new byte[8192];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
-                    while (frozen && !closed) {
+                    while ((frozen || (toClient && repliesFrozen)) && !closed) {
                         Thread.sleep(10);
                     }
                     out.write(buffer, 0, n);

@@ -23,6 +23,39 @@ class SessionLockTest {
     }
 
     @Test
+    void aHeldSessionLockPinsAnIdleTransactionThatHoldsNoSnapshotAndNoXid() throws Exception {
+        LockKey key = LockKey.named("session-test", "pinned");
+        try (SessionLock lock = locks.acquire(key, Duration.ofSeconds(5));
+             Connection c = SERVER.connect();
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT state, backend_xid IS NULL, "
+                     + "backend_xmin IS NULL FROM pg_stat_activity WHERE pid = ?")) {
+            ps.setInt(1, lock.pid());
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("idle in transaction");
+                assertThat(rs.getBoolean(2)).as("no xid: nothing written, release may end it").isTrue();
+                assertThat(rs.getBoolean(3)).as("no snapshot held: vacuum is not held back").isTrue();
+            }
+        }
+    }
+
+    @Test
+    void acquireOnIsRefusedBeforeLockingWhenBuiltForTransactionPooling() throws Exception {
+        LockKey key = LockKey.named("session-test", "acquire-on-pooled");
+        AdvisoryLocks pooled = AdvisoryLocks.builder(SERVER.dataSource()).transactionPooling(true).build();
+        try (Connection c = SERVER.connect()) {
+            assertThatThrownBy(() -> pooled.acquireOn(c, key, Duration.ofSeconds(1)))
+                    .isInstanceOf(UnsafeLockUsageException.class).hasMessageContaining("transactionPooling(true)")
+                    .hasMessageContaining("Nothing was locked");
+            assertThatThrownBy(() -> pooled.tryAcquireOn(c, key)).isInstanceOf(UnsafeLockUsageException.class);
+            assertThat(PgLocks.of(SERVER, key)).isEmpty();
+            try (SessionLock own = pooled.acquire(key, Duration.ofSeconds(1))) {
+                assertThat(own.isHeld()).as("its own pinned connection is fine").isTrue();
+            }
+        }
+    }
+
+    @Test
     void aSessionLockIsHeldByItsOwnBackendUntilClosedAndReportsAcquireAndRelease() throws Exception {
         LockKey key = LockKey.named("session-test", "basic");
         try (SessionLock lock = locks.acquire(key, Duration.ofSeconds(5))) {

@@ -42,6 +42,8 @@ public final class HeldLock {
     private final boolean originalAutoCommit;
     /** For a dedicated connection: what proves the lock still held (the backend and its open transaction). */
     private final PinnedSession.Pin pin;
+    /** For a dedicated connection: the vanished-client bound its heartbeats renew, or null. */
+    private final String idleBound;
     private final LockKey key;
     private final LockMode mode;
     private final LockScope scope;
@@ -57,6 +59,7 @@ public final class HeldLock {
     private ScheduledFuture<?> heartbeat;
     private Consumer<LockLostException> onLost;
     private Integer restoreNetworkTimeout;
+    private static final int RELEASE_TIMEOUT_MS = 10_000;
 
     /**
      * Records a lock just acquired on a dedicated connection, pinned by an open transaction.
@@ -64,12 +67,15 @@ public final class HeldLock {
      * @param connection         the dedicated connection (autocommit off, transaction open)
      * @param originalAutoCommit the autocommit mode to give the connection back with
      * @param pin                the backend and transaction the lock was taken in
+     * @param idleBound          the {@code idle_in_transaction_session_timeout} (ms) heartbeats renew, or null
      * @param fencingToken       the token issued with the lock, 0 when none was
      * @param waited             how long the acquisition waited (for the acquired event)
      */
     public HeldLock(Connection connection, boolean originalAutoCommit, LockKey key, LockMode mode, LockScope scope,
-                    PinnedSession.Pin pin, long fencingToken, Duration waited, LockReporter reporter) {
-        this(connection, true, originalAutoCommit, key, mode, scope, pin.pid(), pin, fencingToken, waited, reporter);
+                    PinnedSession.Pin pin, String idleBound, long fencingToken, Duration waited,
+                    LockReporter reporter) {
+        this(connection, true, originalAutoCommit, key, mode, scope, pin.pid(), pin, idleBound, fencingToken, waited,
+                reporter);
     }
 
     /**
@@ -79,16 +85,17 @@ public final class HeldLock {
      */
     public HeldLock(Connection connection, LockKey key, LockMode mode, int pid, Duration waited,
                     LockReporter reporter) {
-        this(connection, false, false, key, mode, LockScope.SESSION, pid, null, 0, waited, reporter);
+        this(connection, false, false, key, mode, LockScope.SESSION, pid, null, null, 0, waited, reporter);
     }
 
     private HeldLock(Connection connection, boolean dedicated, boolean originalAutoCommit, LockKey key, LockMode mode,
-                     LockScope scope, int pid, PinnedSession.Pin pin, long fencingToken, Duration waited,
-                     LockReporter reporter) {
+                     LockScope scope, int pid, PinnedSession.Pin pin, String idleBound, long fencingToken,
+                     Duration waited, LockReporter reporter) {
         this.connection = connection;
         this.dedicated = dedicated;
         this.originalAutoCommit = originalAutoCommit;
         this.pin = pin;
+        this.idleBound = idleBound;
         this.key = key;
         this.mode = mode;
         this.scope = scope;
@@ -196,7 +203,7 @@ public final class HeldLock {
                 return;
             }
             try {
-                PinnedSession.Pin now = PinnedSession.current(connection);
+                PinnedSession.Pin now = PinnedSession.current(connection, idleBound);
                 if (now.pid() != pid) {
                     lost = lose("the connection now reaches backend pid " + now.pid() + " instead of " + pid
                             + " (its pinning transaction ended), so the lock can no longer be proven held.", null);
@@ -290,6 +297,7 @@ public final class HeldLock {
     /** Must hold the monitor; the state is already RELEASED. */
     private void releaseHeld() {
         boolean clean = false;
+        relaxNetworkTimeout();
         try {
             Unlocked u = unlockOn(connection);
             if (u.pid() != pid || !u.samePin()) {
@@ -421,6 +429,23 @@ public final class HeldLock {
                 // already reported through the abort failure below
             }
             reporter.warn("cannot abort the connection of lock {}: {}", key, e.toString());
+        }
+    }
+
+    /**
+     * The heartbeat's network timeout (half an interval) is meant for its own tiny statement; the
+     * release, which a loaded server may take longer to answer, gets at least {@value #RELEASE_TIMEOUT_MS} ms.
+     */
+    private void relaxNetworkTimeout() {
+        if (restoreNetworkTimeout == null) {
+            return;
+        }
+        try {
+            if (connection.getNetworkTimeout() < RELEASE_TIMEOUT_MS) {
+                connection.setNetworkTimeout(Runnable::run, RELEASE_TIMEOUT_MS);
+            }
+        } catch (SQLException | RuntimeException e) {
+            reporter.warn("cannot relax the network timeout of lock {} for its release: {}", key, e.toString());
         }
     }
 

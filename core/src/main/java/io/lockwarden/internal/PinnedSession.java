@@ -26,8 +26,10 @@ import java.time.Duration;
  *
  * <p>With {@code vanishedClientTimeout}, every transaction also sets
  * {@code idle_in_transaction_session_timeout} for itself, so a client that stops talking (crash,
- * partition) has its session, and its lock, ended by the server within that bound. Stateless and
- * thread-safe.
+ * partition) has its session, and its lock, ended by the server within that bound. Every flight that
+ * leaves the transaction open ends with a utility statement, so no snapshot stays registered: the
+ * pinned session shows no {@code backend_xmin} and holds vacuum back no more than an idle one. Stateless
+ * and thread-safe.
  */
 public final class PinnedSession {
     private PinnedSession() {
@@ -39,6 +41,17 @@ public final class PinnedSession {
 
     /** A held pinned lock as taken: its pin and its fencing token (0 when none). */
     public record Taken(Pin pin, long token) {
+    }
+
+    /**
+     * What ends every statement flight that leaves the pinning transaction open: a utility statement,
+     * whose unnamed portal replaces the previous one. pgjdbc's unnamed portal of a SELECT keeps its
+     * snapshot registered until the next Bind, which would hold {@code backend_xmin}, and so vacuum, for
+     * as long as the lock is held. With a bound, the same statement sets it for the transaction.
+     */
+    private static String tail(String idleBound) {
+        return idleBound == null ? "; SHOW lock_timeout"
+                : "; SET LOCAL idle_in_transaction_session_timeout = " + Long.parseLong(idleBound);
     }
 
     /**
@@ -56,38 +69,34 @@ public final class PinnedSession {
         if (fencing != null) {
             return lockFenced(c, key, mode, timeout, idleBound, fencing);
         }
-        String idle = idleBound == null ? "" : ", set_config('idle_in_transaction_session_timeout', ?, true)";
         String sql;
         if (timeout == null) {
             sql = "SELECT CASE WHEN pg_try_advisory_lock" + LockStatements.suffix(mode) + "("
-                    + LockStatements.arguments(key) + ") THEN pg_backend_pid() ELSE 0 END, now()::text" + idle;
+                    + LockStatements.arguments(key) + ") THEN pg_backend_pid() ELSE 0 END, now()::text";
         } else {
-            sql = "SELECT x.pid, x.started, set_config('lock_timeout', x.previous, true)" + idle + " FROM (SELECT "
+            sql = "SELECT x.pid, x.started, set_config('lock_timeout', x.previous, true) FROM (SELECT "
                     + "current_setting('lock_timeout') AS previous, set_config('lock_timeout', ?, true) AS timeout, "
                     + "pg_advisory_lock" + LockStatements.suffix(mode) + "(" + LockStatements.arguments(key) + ") AS l, "
                     + "pg_backend_pid() AS pid, now()::text AS started OFFSET 0) x";
         }
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            // Placeholders in text order: the try form names the key first, the blocking form's outer
-            // select list comes before its subquery.
+        try (PreparedStatement ps = c.prepareStatement(sql + tail(idleBound))) {
             int index = 1;
-            if (timeout == null) {
-                index = LockStatements.bind(ps, index, key);
-                if (idleBound != null) {
-                    ps.setString(index, idleBound);
-                }
-            } else {
-                if (idleBound != null) {
-                    ps.setString(index++, idleBound);
-                }
+            if (timeout != null) {
                 ps.setString(index++, LockStatements.timeoutMillis(timeout));
-                LockStatements.bind(ps, index, key);
             }
+            LockStatements.bind(ps, index, key);
             try (InterruptWatch watch = timeout == null ? null : InterruptWatch.start(ps)) {
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    int pid = rs.getInt(1);
-                    return pid == 0 ? null : new Taken(new Pin(pid, rs.getString(2)), 0);
+                try {
+                    ps.execute();
+                    int pid;
+                    String started;
+                    try (ResultSet rs = ps.getResultSet()) {
+                        rs.next();
+                        pid = rs.getInt(1);
+                        started = rs.getString(2);
+                    }
+                    drain(ps);
+                    return pid == 0 ? null : new Taken(new Pin(pid, started), 0);
                 } catch (SQLException e) {
                     throw watch == null ? e : LockStatements.interruptedOr(e, watch, key);
                 }
@@ -103,13 +112,10 @@ public final class PinnedSession {
      */
     private static Taken lockFenced(Connection c, LockKey key, LockMode mode, Duration timeout, String idleBound,
                                     FencingTable fencing) throws SQLException {
-        String next = "; COMMIT; BEGIN; SELECT now()::text" + (idleBound == null ? ""
-                : ", set_config('idle_in_transaction_session_timeout', ?, true)");
-        try (PreparedStatement ps = c.prepareStatement(fencing.lockSql(key, mode, timeout != null) + next)) {
-            int index = fencing.bindLock(ps, key, timeout);
-            if (idleBound != null) {
-                ps.setString(index, idleBound);
-            }
+        String sql = fencing.lockSql(key, mode, timeout != null) + "; COMMIT; BEGIN; SELECT now()::text"
+                + tail(idleBound);
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            fencing.bindLock(ps, key, timeout);
             try (InterruptWatch watch = timeout == null ? null : InterruptWatch.start(ps)) {
                 try {
                     ps.execute();
@@ -123,7 +129,7 @@ public final class PinnedSession {
                     String started = null;
                     while (ps.getMoreResults() || ps.getUpdateCount() != -1) {
                         ResultSet rs = ps.getResultSet();
-                        if (rs != null) {
+                        if (rs != null && started == null) {
                             try (rs) {
                                 rs.next();
                                 started = rs.getString(1);
@@ -142,17 +148,32 @@ public final class PinnedSession {
     }
 
     /**
-     * Proves the pin in one round trip whose cost does not depend on the lock table: the same backend
-     * and the same transaction as when the lock was taken.
+     * Proves the pin in one round trip whose cost does not depend on the lock table: the backend and
+     * the start of the transaction it is in.
      *
-     * @return whether both are unchanged
+     * @param idleBound as given to {@link #lock}
      * @throws SQLException when the session is gone or the transaction unusable
      */
-    public static Pin current(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_backend_pid(), now()::text");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return new Pin(rs.getInt(1), rs.getString(2));
+    public static Pin current(Connection c, String idleBound) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_backend_pid(), now()::text" + tail(idleBound))) {
+            ps.execute();
+            Pin pin;
+            try (ResultSet rs = ps.getResultSet()) {
+                rs.next();
+                pin = new Pin(rs.getInt(1), rs.getString(2));
+            }
+            drain(ps);
+            return pin;
+        }
+    }
+
+    /** Reads past the remaining results of a flight, so that a failure among them is raised here. */
+    private static void drain(PreparedStatement ps) throws SQLException {
+        while (ps.getMoreResults() || ps.getUpdateCount() != -1) {
+            ResultSet rs = ps.getResultSet();
+            if (rs != null) {
+                rs.close();
+            }
         }
     }
 
@@ -173,9 +194,7 @@ public final class PinnedSession {
                 rs.next();
                 released = new Released(rs.getBoolean(1), new Pin(rs.getInt(2), rs.getString(3)));
             }
-            while (ps.getMoreResults() || ps.getUpdateCount() != -1) {
-                // drain the COMMIT's result so that its failure, if any, is raised here
-            }
+            drain(ps);
             return released;
         }
     }

@@ -69,7 +69,7 @@ public final class SessionAcquisition {
                 reporter.failed(attempt(key, mode, scope, start), LockStatements.busy(key), true);
                 return null;
             }
-            HeldLock held = new HeldLock(c, originalAutoCommit, key, mode, scope, taken.pin(), taken.token(),
+            HeldLock held = new HeldLock(c, originalAutoCommit, key, mode, scope, taken.pin(), idleBound, taken.token(),
                     reporter.since(start), reporter);
             keep = true;
             return held;
