@@ -70,6 +70,8 @@ public class LockwardenAutoConfiguration {
                         ? AdvisoryLocks.guard(dataSource) : dataSource)
                 .defaultTimeout(properties.getDefaultTimeout())
                 .heartbeat(properties.getHeartbeat())
+                .vanishedClientTimeout(properties.getVanishedClientTimeout())
+                .transactionPooling(properties.isTransactionPooling())
                 .listener(new LockListeners(listeners.orderedStream().toList()));
         if (properties.getFencing().isEnabled()) {
             builder.fencingTable(properties.getFencing().getTable());

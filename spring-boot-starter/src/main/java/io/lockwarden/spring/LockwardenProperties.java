@@ -15,8 +15,21 @@ public class LockwardenProperties {
     /** How long a lock waits when no wait is given (annotations without wait, AdvisoryLocks methods without a timeout). */
     private Duration defaultTimeout = AdvisoryLocks.DEFAULT_TIMEOUT;
 
-    /** Heartbeat interval of leader locks (ScheduledSingleton): a lost lock is noticed, and the run interrupted, within this time. */
+    /** Heartbeat interval of session and leader locks (ScheduledSingleton): a lost lock is noticed, and the run interrupted, within this time; shorter than vanished-client-timeout. */
     private Duration heartbeat = AdvisoryLocks.DEFAULT_HEARTBEAT;
+
+    /**
+     * How long a lock outlives an instance that stopped answering (crash, partition): the server ends such
+     * a session once it has waited this long inside a transaction for the next statement. 0 leaves the
+     * server's idle_in_transaction_session_timeout.
+     */
+    private Duration vanishedClientTimeout = AdvisoryLocks.DEFAULT_VANISHED_CLIENT_TIMEOUT;
+
+    /**
+     * Whether the DataSource reaches PostgreSQL through a transaction pooler (PgBouncer pool_mode=transaction):
+     * then AdvisoryLocks.acquireOn, which cannot pin the caller's connection, is refused.
+     */
+    private boolean transactionPooling;
 
     /** Namespace of annotation keys that name none. */
     private String keyNamespace = "app";
@@ -42,9 +55,45 @@ public class LockwardenProperties {
         return defaultTimeout;
     }
 
-    /** Sets {@link #getDefaultTimeout()}. */
+    /**
+     * Sets {@link #getDefaultTimeout()}.
+     *
+     * @throws IllegalArgumentException when not positive (Spring Boot names the property in its report)
+     */
     public void setDefaultTimeout(Duration defaultTimeout) {
+        if (defaultTimeout == null || defaultTimeout.isNegative() || defaultTimeout.isZero()) {
+            throw new IllegalArgumentException("lockwarden.default-timeout must be positive, got " + defaultTimeout
+                    + ": set e.g. lockwarden.default-timeout=10s (use onBusy = SKIP or FAIL not to wait)");
+        }
         this.defaultTimeout = defaultTimeout;
+    }
+
+    /** How long a lock outlives an instance that stopped answering; zero leaves the server's setting. */
+    public Duration getVanishedClientTimeout() {
+        return vanishedClientTimeout;
+    }
+
+    /**
+     * Sets {@link #getVanishedClientTimeout()}.
+     *
+     * @throws IllegalArgumentException when negative
+     */
+    public void setVanishedClientTimeout(Duration vanishedClientTimeout) {
+        if (vanishedClientTimeout == null || vanishedClientTimeout.isNegative()) {
+            throw new IllegalArgumentException("lockwarden.vanished-client-timeout must be 0 (off) or positive, got "
+                    + vanishedClientTimeout + ": set e.g. lockwarden.vanished-client-timeout=30s");
+        }
+        this.vanishedClientTimeout = vanishedClientTimeout;
+    }
+
+    /** Whether the DataSource reaches PostgreSQL through a transaction pooler. */
+    public boolean isTransactionPooling() {
+        return transactionPooling;
+    }
+
+    /** Sets {@link #isTransactionPooling()}. */
+    public void setTransactionPooling(boolean transactionPooling) {
+        this.transactionPooling = transactionPooling;
     }
 
     /** The heartbeat interval of leader locks. */
@@ -52,8 +101,16 @@ public class LockwardenProperties {
         return heartbeat;
     }
 
-    /** Sets {@link #getHeartbeat()}. */
+    /**
+     * Sets {@link #getHeartbeat()}.
+     *
+     * @throws IllegalArgumentException when shorter than 2 ms
+     */
     public void setHeartbeat(Duration heartbeat) {
+        if (heartbeat == null || heartbeat.toMillis() < 2) {
+            throw new IllegalArgumentException("lockwarden.heartbeat must be at least 2ms, got " + heartbeat
+                    + ": set e.g. lockwarden.heartbeat=5s");
+        }
         this.heartbeat = heartbeat;
     }
 

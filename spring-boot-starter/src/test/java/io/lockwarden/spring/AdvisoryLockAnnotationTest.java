@@ -100,8 +100,12 @@ class AdvisoryLockAnnotationTest {
     @Test
     void waitGivesUpAfterItsWaitForWithTheServersLockTimeout() throws Exception {
         try (Connection holder = ServerLocks.holdRaw(key("a"))) {
+            int holderPid = holder.unwrap(org.postgresql.PGConnection.class).getBackendPID();
             assertThatThrownBy(() -> service.reserveQuickly("a")).isInstanceOf(LockTimeoutException.class)
-                    .hasMessageContaining("inventory/a").hasMessageContaining("300 ms");
+                    .hasMessageContaining("inventory/a").hasMessageContaining("300 ms")
+                    .hasMessageContaining("Held by pid " + holderPid)
+                    .hasMessageNotContaining("had already gone")
+                    .satisfies(e -> assertThat(((LockTimeoutException) e).holderPids()).containsExactly(holderPid));
         }
         assertThat(service.ran()).isEmpty();
     }

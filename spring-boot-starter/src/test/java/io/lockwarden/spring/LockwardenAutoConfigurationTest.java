@@ -27,7 +27,8 @@ class LockwardenAutoConfigurationTest {
         runner.withPropertyValues("lockwarden.default-timeout=12s", "lockwarden.heartbeat=1500ms",
                 "lockwarden.fencing.enabled=true", "lockwarden.fencing.table=app.fences",
                 "lockwarden.guard.enabled=false", "lockwarden.key-namespace=billing",
-                "lockwarden.advice-order.session=5").run(context -> {
+                "lockwarden.advice-order.session=5", "lockwarden.transaction-pooling=true",
+                "lockwarden.vanished-client-timeout=20s").run(context -> {
             AdvisoryLocks locks = context.getBean(AdvisoryLocks.class);
             assertThat(locks.defaultTimeout()).isEqualTo(Duration.ofSeconds(12));
             assertThat(locks.heartbeat()).isEqualTo(Duration.ofMillis(1500));
@@ -36,6 +37,8 @@ class LockwardenAutoConfigurationTest {
             assertThat(properties.getGuard().isEnabled()).isFalse();
             assertThat(properties.getKeyNamespace()).isEqualTo("billing");
             assertThat(properties.getAdviceOrder().getSession()).isEqualTo(5);
+            assertThat(properties.isTransactionPooling()).isTrue();
+            assertThat(properties.getVanishedClientTimeout()).isEqualTo(Duration.ofSeconds(20));
         });
     }
 
@@ -63,7 +66,24 @@ class LockwardenAutoConfigurationTest {
                         .hasStackTraceContaining("fencing table name must be"));
         runner.withPropertyValues("lockwarden.default-timeout=0s")
                 .run(context -> assertThat(context).hasFailed().getFailure()
-                        .hasStackTraceContaining("lock timeout must be positive"));
+                        .hasStackTraceContaining("lockwarden.default-timeout must be positive, got PT0S"));
+        runner.withPropertyValues("lockwarden.heartbeat=40s")
+                .run(context -> assertThat(context).hasFailed().getFailure()
+                        .hasStackTraceContaining("must be shorter than vanishedClientTimeout"));
+        runner.withPropertyValues("lockwarden.vanished-client-timeout=-1s")
+                .run(context -> assertThat(context).hasFailed().getFailure()
+                        .hasStackTraceContaining("lockwarden.vanished-client-timeout must be 0 (off) or positive"));
+    }
+
+    @Test
+    void theHeldLocksGaugeStillReadsAfterGarbageCollection() {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        new io.lockwarden.spring.internal.LockMetrics(registry, () -> 3);
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+        }
+        assertThat(registry.get("lockwarden.locks.held").gauge().value()).as("not NaN after GC").isEqualTo(3.0);
     }
 
     @Test
@@ -75,7 +95,8 @@ class LockwardenAutoConfigurationTest {
         }
         assertThat(json).contains("\"lockwarden.default-timeout\"", "\"lockwarden.heartbeat\"",
                 "\"lockwarden.guard.enabled\"", "\"lockwarden.key-namespace\"", "\"lockwarden.fencing.enabled\"",
-                "\"lockwarden.fencing.table\"", "\"lockwarden.advice-order.session\"", "\"30s\"", "\"5s\"");
+                "\"lockwarden.fencing.table\"", "\"lockwarden.advice-order.session\"", "\"30s\"", "\"5s\"",
+                "\"lockwarden.vanished-client-timeout\"", "\"lockwarden.transaction-pooling\"");
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -29,13 +29,16 @@ import java.util.function.Supplier;
  */
 public final class LockMetrics implements LockListener {
     private final MeterRegistry registry;
+    /** Kept here too: Micrometer holds a gauge's object weakly, and a lost one reads NaN. */
+    private final Supplier<Integer> held;
 
     /**
      * @param held the number of locks held now, for the gauge
      */
     public LockMetrics(MeterRegistry registry, Supplier<Integer> held) {
         this.registry = registry;
-        Gauge.builder("lockwarden.locks.held", held, h -> h.get().doubleValue())
+        this.held = held;
+        Gauge.builder("lockwarden.locks.held", this.held, h -> h.get().doubleValue()).strongReference(true)
                 .description("advisory locks this instance holds now").register(registry);
     }
 
