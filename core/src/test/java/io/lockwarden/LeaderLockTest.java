@@ -3,6 +3,7 @@ package io.lockwarden;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lockwarden.testkit.fixture.FreezableRelay;
 import io.lockwarden.testkit.fixture.PostgresServer;
 import java.time.Duration;
 import org.postgresql.ds.PGSimpleDataSource;

@@ -98,9 +98,14 @@ public final class AdvisoryLockInterceptor implements MethodInterceptor {
                     + "Fix: make the method @Transactional with the right manager instead.");
         }
         Throwable[] checked = new Throwable[1];
-        Object result = new TransactionTemplate(manager).execute(status -> {
+        boolean[] workReturned = new boolean[1];
+        Object result;
+        try {
+            result = new TransactionTemplate(manager).execute(status -> {
             try {
-                return inTransaction(invocation, advisoryLocks, key, onBusy, wait, method);
+                Object r = inTransaction(invocation, advisoryLocks, key, onBusy, wait, method);
+                workReturned[0] = true;
+                return r;
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable t) {
@@ -108,7 +113,10 @@ public final class AdvisoryLockInterceptor implements MethodInterceptor {
                 status.setRollbackOnly();
                 return null;
             }
-        });
+            });
+        } catch (RuntimeException e) {
+            throw workReturned[0] ? CommitOutcomes.translate(e, key, AnnotationKeys.methodName(method), true) : e;
+        }
         if (checked[0] != null) {
             throw checked[0];
         }
@@ -125,6 +133,9 @@ public final class AdvisoryLockInterceptor implements MethodInterceptor {
         }
         try (SessionLock held = lock.get()) {
             return invocation.proceed();
+        } catch (RuntimeException e) {
+            // Outside the transaction advisor: a commit of the method's own @Transactional fails through here.
+            throw CommitOutcomes.translate(e, key, AnnotationKeys.methodName(method), false);
         }
     }
 
