@@ -78,7 +78,7 @@ public final class AdvisoryLocks {
 
     /**
      * The default bound on how long a lock outlives a client that stopped answering (crashed, cut off):
-     * 30 seconds. See {@link Builder#vanishedClientTimeout(Duration)}.
+     * 30 seconds (or three heartbeats, if longer). See {@link Builder#vanishedClientTimeout(Duration)}.
      */
     public static final Duration DEFAULT_VANISHED_CLIENT_TIMEOUT = Duration.ofSeconds(30);
 
@@ -491,7 +491,7 @@ public final class AdvisoryLocks {
         private final DataSource dataSource;
         private Duration defaultTimeout = DEFAULT_TIMEOUT;
         private Duration heartbeat = DEFAULT_HEARTBEAT;
-        private Duration vanishedClientTimeout = DEFAULT_VANISHED_CLIENT_TIMEOUT;
+        private Duration vanishedClientTimeout;
         private boolean transactionPooling;
         private LockListener listener = LockListener.NONE;
         private Clock clock = Clock.systemUTC();
@@ -542,6 +542,7 @@ public final class AdvisoryLocks {
          * keep them busy): work under {@code withLock} that spends longer than this between two
          * statements is ended too. The caller's own transactions ({@code lockInTransaction}) are left as
          * they are. Works on PostgreSQL 9.6 and later, and through PgBouncer (the server enforces it).
+         * When not set: 30 s, or three heartbeat intervals if that is longer.
          *
          * @throws IllegalArgumentException when negative or null
          */
@@ -625,6 +626,11 @@ public final class AdvisoryLocks {
          *                                  (held locks would be ended by the server between two heartbeats)
          */
         public AdvisoryLocks build() {
+            if (vanishedClientTimeout == null) {
+                Duration threeBeats = heartbeat.multipliedBy(3);
+                vanishedClientTimeout = threeBeats.compareTo(DEFAULT_VANISHED_CLIENT_TIMEOUT) > 0 ? threeBeats
+                        : DEFAULT_VANISHED_CLIENT_TIMEOUT;
+            }
             if (!vanishedClientTimeout.isZero() && heartbeat.compareTo(vanishedClientTimeout) >= 0) {
                 throw new IllegalArgumentException("heartbeat (" + heartbeat + ") must be shorter than "
                         + "vanishedClientTimeout (" + vanishedClientTimeout + "): the server would end a held "

@@ -70,9 +70,11 @@ public class LockwardenAutoConfiguration {
                         ? AdvisoryLocks.guard(dataSource) : dataSource)
                 .defaultTimeout(properties.getDefaultTimeout())
                 .heartbeat(properties.getHeartbeat())
-                .vanishedClientTimeout(properties.getVanishedClientTimeout())
                 .transactionPooling(properties.isTransactionPooling())
                 .listener(new LockListeners(listeners.orderedStream().toList()));
+        if (properties.getVanishedClientTimeout() != null) {
+            builder.vanishedClientTimeout(properties.getVanishedClientTimeout());
+        }
         if (properties.getFencing().isEnabled()) {
             builder.fencingTable(properties.getFencing().getTable());
         }

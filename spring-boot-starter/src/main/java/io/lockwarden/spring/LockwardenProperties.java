@@ -21,9 +21,9 @@ public class LockwardenProperties {
     /**
      * How long a lock outlives an instance that stopped answering (crash, partition): the server ends such
      * a session once it has waited this long inside a transaction for the next statement. 0 leaves the
-     * server's idle_in_transaction_session_timeout.
+     * server's idle_in_transaction_session_timeout. Unset: 30s, or three heartbeats if longer.
      */
-    private Duration vanishedClientTimeout = AdvisoryLocks.DEFAULT_VANISHED_CLIENT_TIMEOUT;
+    private Duration vanishedClientTimeout;
 
     /**
      * Whether the DataSource reaches PostgreSQL through a transaction pooler (PgBouncer pool_mode=transaction):
@@ -68,7 +68,7 @@ public class LockwardenProperties {
         this.defaultTimeout = defaultTimeout;
     }
 
-    /** How long a lock outlives an instance that stopped answering; zero leaves the server's setting. */
+    /** How long a lock outlives an instance that stopped answering; zero leaves the server's setting; null: core's default. */
     public Duration getVanishedClientTimeout() {
         return vanishedClientTimeout;
     }

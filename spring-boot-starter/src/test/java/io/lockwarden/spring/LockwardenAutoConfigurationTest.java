@@ -67,7 +67,7 @@ class LockwardenAutoConfigurationTest {
         runner.withPropertyValues("lockwarden.default-timeout=0s")
                 .run(context -> assertThat(context).hasFailed().getFailure()
                         .hasStackTraceContaining("lockwarden.default-timeout must be positive, got PT0S"));
-        runner.withPropertyValues("lockwarden.heartbeat=40s")
+        runner.withPropertyValues("lockwarden.heartbeat=40s", "lockwarden.vanished-client-timeout=30s")
                 .run(context -> assertThat(context).hasFailed().getFailure()
                         .hasStackTraceContaining("must be shorter than vanishedClientTimeout"));
         runner.withPropertyValues("lockwarden.vanished-client-timeout=-1s")
