@@ -18,6 +18,8 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -44,11 +46,15 @@ class NetworkFaultTest {
         assertThat(PgLocks.awaitNone(SERVER)).as("advisory locks left on the server").isEmpty();
     }
 
-    @Test
-    void aPartitionedWithLockClientsLockEndsOnTheServerWithinTheBound() throws Exception {
+    @ParameterizedTest(name = "PostgreSQL {0}")
+    @ValueSource(ints = {18, 14})
+    void aPartitionedWithLockClientsLockEndsOnTheServerWithinTheBound(int version) throws Exception {
+        PostgresServer server = PostgresServer.shared(version);
         LockKey key = LockKey.named("fault", "partition-tx");
-        try (FreezableRelay relay = new FreezableRelay(SERVER.port())) {
-            AdvisoryLocks locks = AdvisoryLocks.builder(viaRelay(relay, 0)).heartbeat(Duration.ofMillis(500))
+        try (FreezableRelay relay = new FreezableRelay(server.port())) {
+            PGSimpleDataSource ds = (PGSimpleDataSource) viaRelay(relay, 0);
+            ds.setPassword(server.password());
+            AdvisoryLocks locks = AdvisoryLocks.builder(ds).heartbeat(Duration.ofMillis(500))
                     .vanishedClientTimeout(BOUND).build();
             CountDownLatch working = new CountDownLatch(1);
             CountDownLatch finish = new CountDownLatch(1);
@@ -59,10 +65,10 @@ class NetworkFaultTest {
                         return null;
                     }));
             assertThat(working.await(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(PgLocks.granted(SERVER, key)).hasSize(1);
+            assertThat(PgLocks.granted(server, key)).hasSize(1);
             relay.freeze();
             long frozenAt = System.nanoTime();
-            awaitNoLock(key, Duration.ofSeconds(15));
+            awaitNoLock(server, key, Duration.ofSeconds(15));
             long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - frozenAt);
             assertThat(seconds).as("the server ended the silent client's session near the bound").isLessThan(12);
             assertThat(client).as("the client is still stuck in its work, unaware").isNotDone();
@@ -192,10 +198,14 @@ class NetworkFaultTest {
     }
 
     private static void awaitNoLock(LockKey key, Duration within) throws Exception {
+        awaitNoLock(SERVER, key, within);
+    }
+
+    private static void awaitNoLock(PostgresServer server, LockKey key, Duration within) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
-        while (!PgLocks.of(SERVER, key).isEmpty()) {
+        while (!PgLocks.of(server, key).isEmpty()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("lock " + key + " still held after " + within + ": " + PgLocks.of(SERVER, key));
+                throw new AssertionError("lock " + key + " still held after " + within + ": " + PgLocks.of(server, key));
             }
             Thread.sleep(100);
         }
