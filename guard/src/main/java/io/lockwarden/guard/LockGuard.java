@@ -60,6 +60,7 @@ public final class LockGuard {
         private ReturnCheck check = ReturnCheck.WHEN_LOCKED;
         private Duration releaseTimeout = GuardSettings.DEFAULT_RELEASE_TIMEOUT;
         private LockListener listener = LockListener.NONE;
+        private Pooler pooler = Pooler.NONE;
 
         private Builder() {
         }
@@ -100,6 +101,16 @@ public final class LockGuard {
         }
 
         /**
+         * What is between the application and PostgreSQL (default {@link Pooler#NONE}: a direct connection or
+         * session pooling). {@link Pooler#TRANSACTION} behind PgBouncer in transaction pooling: session locks are
+         * then settled before each transaction ends, on the server connection that holds them.
+         */
+        public Builder pooler(Pooler pooler) {
+            this.pooler = Objects.requireNonNull(pooler, "pooler");
+            return this;
+        }
+
+        /**
          * Wraps a pool: each connection it hands out is guarded, and its {@code close()} (the return to the
          * pool) checks and releases first. A DataSource already guarded is returned as is.
          *
@@ -125,7 +136,7 @@ public final class LockGuard {
         }
 
         GuardSettings settings() {
-            return GuardSettings.of(mode, check, releaseTimeout, listener);
+            return GuardSettings.of(mode, check, releaseTimeout, listener, pooler);
         }
     }
 

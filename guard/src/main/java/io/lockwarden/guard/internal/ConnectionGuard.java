@@ -139,7 +139,56 @@ public final class ConnectionGuard extends ForwardingConnection {
     }
 
     @Override
+    public void commit() throws SQLException {
+        if (settlesAtTransactionEnd()) {
+            failIfLeaked(TransactionEnd.end(raw, tracker.drain(), settings, TransactionEnd.How.COMMIT));
+            return;
+        }
+        tracker.transactionEnded();
+        raw.commit();
+    }
+
+    @Override
+    public void rollback() throws SQLException {
+        if (settlesAtTransactionEnd()) {
+            failIfLeaked(TransactionEnd.end(raw, tracker.drain(), settings, TransactionEnd.How.ROLLBACK));
+            return;
+        }
+        tracker.transactionEnded();
+        raw.rollback();
+    }
+
+    @Override
+    public void setAutoCommit(boolean autoCommit) throws SQLException {
+        if (autoCommit && settlesAtTransactionEnd()) { // switching autocommit on commits the open transaction
+            List<LockRelease.Leak> leaks = TransactionEnd.end(raw, tracker.drain(), settings,
+                    TransactionEnd.How.COMMIT);
+            raw.setAutoCommit(true);
+            failIfLeaked(leaks);
+            return;
+        }
+        if (autoCommit) {
+            tracker.transactionEnded();
+        }
+        raw.setAutoCommit(autoCommit);
+    }
+
+    /**
+     * Behind a transaction pooler, whether ending the open transaction must settle session locks: the tracker
+     * knows of some (or of statements it could not follow), or {@code check=always}.
+     */
+    private boolean settlesAtTransactionEnd() throws SQLException {
+        return settings.transactionPooler() && (tracker.mayHoldLocks() || settings.check() == ReturnCheck.ALWAYS)
+                && !raw.getAutoCommit();
+    }
+
+    @Override
     public void clearWarnings() throws SQLException {
+        if (settings.transactionPooler()) { // settled at each transaction's end; a check now would run on
+            tracker.drain();                // whichever server connection the pooler picks
+            raw.clearWarnings();
+            return;
+        }
         if (physical && (tracker.mayHoldLocks() || settings.check() == ReturnCheck.ALWAYS)
                 && CallSites.insidePoolClose()) {
             List<LockRelease.Leak> leaks = LockRelease.atReturn(raw, tracker.drain(), settings,
@@ -165,6 +214,16 @@ public final class ConnectionGuard extends ForwardingConnection {
     }
 
     private void close(String why) throws SQLException {
+        if (settings.transactionPooler()) {
+            List<LockRelease.Leak> leaks = List.of();
+            if (!raw.isClosed() && settlesAtTransactionEnd()) { // a transaction left open: roll it back first
+                leaks = TransactionEnd.end(raw, tracker.drain(), settings, TransactionEnd.How.ROLLBACK);
+            }
+            tracker.drain();
+            raw.close();
+            failIfLeaked(leaks);
+            return;
+        }
         List<LockRelease.Leak> leaks = raw.isClosed() ? List.of() : LockRelease.atReturn(raw, tracker.drain(), settings, why);
         raw.close();
         failIfLeaked(leaks);
@@ -184,6 +243,10 @@ public final class ConnectionGuard extends ForwardingConnection {
      * site about a session-level lock taken while a transaction is open.
      */
     void beforeLocking(StatementPlan plan, Map<Integer, Object> params) throws SQLException {
+        if (plan.takesSessionLock() && settings.transactionPooler() && raw.getAutoCommit()) {
+            inAutocommitBehindAPooler(plan, params);
+            return;
+        }
         if (plan.takesSessionLock() && !raw.getAutoCommit()) {
             AdvisoryCall first = plan.calls().stream().filter(c -> c.function().takesSessionLock()).findFirst()
                     .orElseThrow();
@@ -205,6 +268,28 @@ public final class ConnectionGuard extends ForwardingConnection {
     }
 
     /**
+     * A session lock in autocommit behind a transaction pooler: the statement's own transaction ends with it, and
+     * the pooler hands the server connection (and the lock) to the next client; no client-side code can release
+     * it there. Refused in fail-fast mode, else reported at every call with its call site.
+     */
+    private void inAutocommitBehindAPooler(StatementPlan plan, Map<Integer, Object> params) {
+        AdvisoryCall first = plan.calls().stream().filter(c -> c.function().takesSessionLock()).findFirst()
+                .orElseThrow();
+        LockKey key = first.key(params);
+        String message = "session-level " + first.function().sqlName() + "(" + (key == null ? "..." : key.label())
+                + ") taken in autocommit behind a transaction pooler (lockwarden.pooler=transaction) at "
+                + CallSites.application() + ": its transaction ends with the statement, and the pooler hands the "
+                + "server connection, lock included, to the next client; no client-side code can release it "
+                + "there. Take it inside a transaction (setAutoCommit(false)), or use "
+                + first.function().sqlName().replace("advisory_", "advisory_xact_") + " inside one";
+        if (settings.mode() == GuardMode.FAIL_FAST) {
+            throw new UnsafeLockUsageException(key, message + " (refused: lockwarden.mode=fail-fast; nothing was locked)");
+        }
+        LOG.warn("{} (Lockwarden cannot release it: the lock {} on a pooled server connection)", message,
+                first.function().kind() == AdvisoryFunction.Kind.TRY_LOCK ? "may stay" : "stays");
+    }
+
+    /**
      * Where an advisory lock statement runs: captured only for statements that take or may take a lock (the
      * stack trace is filled in, not yet turned into frames, which is the expensive part).
      */
@@ -217,12 +302,19 @@ public final class ConnectionGuard extends ForwardingConnection {
     }
 
     /** Applies a statement that ran without error to the tracker; returns its pending try-locks. */
-    Execution applied(StatementPlan plan, Map<Integer, Object> params, boolean resultsReadable) {
+    Execution applied(StatementPlan plan, Map<Integer, Object> params, boolean resultsReadable) throws SQLException {
         Execution ex = new Execution();
+        if (settings.transactionPooler() && raw.getAutoCommit()) {
+            return ex; // its transaction is over and the server connection is the pooler's again: nothing to follow
+        }
         Throwable site = null; // made on first need: unlocks and transaction locks record no call site
         for (AdvisoryCall call : plan.calls()) {
             AdvisoryFunction f = call.function();
             if (f.kind() == AdvisoryFunction.Kind.XACT) {
+                LockKey key = call.certain() ? call.key(params) : null;
+                if (key != null && settings.transactionPooler()) {
+                    tracker.xactLocked(new LockTracker.Held(key, f.mode()));
+                }
                 continue; // left to the transaction
             }
             if (f.kind() == AdvisoryFunction.Kind.UNLOCK_ALL && call.certain()) {

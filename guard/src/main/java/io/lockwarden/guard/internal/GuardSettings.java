@@ -2,6 +2,7 @@ package io.lockwarden.guard.internal;
 
 import io.lockwarden.LockListener;
 import io.lockwarden.guard.GuardMode;
+import io.lockwarden.guard.Pooler;
 import io.lockwarden.guard.ReturnCheck;
 import java.time.Duration;
 import java.util.Set;
@@ -15,15 +16,22 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param check          when {@code pg_locks} is read at return
  * @param releaseTimeout the network timeout of the check and release at return
  * @param listener       receives {@link LockListener#abandoned} for each lock found at return
+ * @param pooler         whether a transaction pooler is in between: then locks are settled at each transaction's end
  * @param warnedSites    call sites already warned about (mutable, concurrent)
  */
 public record GuardSettings(GuardMode mode, ReturnCheck check, Duration releaseTimeout, LockListener listener,
-                            Set<String> warnedSites) {
+                            Pooler pooler, Set<String> warnedSites) {
     /** The default release timeout: long enough for a loaded server, short enough not to stall a pool. */
     public static final Duration DEFAULT_RELEASE_TIMEOUT = Duration.ofSeconds(5);
 
     /** Settings with a fresh set of warned call sites. */
-    public static GuardSettings of(GuardMode mode, ReturnCheck check, Duration releaseTimeout, LockListener listener) {
-        return new GuardSettings(mode, check, releaseTimeout, listener, ConcurrentHashMap.newKeySet());
+    public static GuardSettings of(GuardMode mode, ReturnCheck check, Duration releaseTimeout, LockListener listener,
+                                   Pooler pooler) {
+        return new GuardSettings(mode, check, releaseTimeout, listener, pooler, ConcurrentHashMap.newKeySet());
+    }
+
+    /** Whether a transaction pooler is in between. */
+    public boolean transactionPooler() {
+        return pooler == Pooler.TRANSACTION;
     }
 }

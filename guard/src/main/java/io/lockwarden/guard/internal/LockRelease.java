@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  */
 final class LockRelease {
     private static final Logger LOG = LoggerFactory.getLogger(LockGuard.class);
-    private static final String HELD = "SELECT p.pid, l.classid, l.objid, l.objsubid, l.mode "
+    static final String HELD = "SELECT p.pid, l.classid, l.objid, l.objsubid, l.mode "
             + "FROM (SELECT pg_backend_pid() AS pid) p LEFT JOIN pg_locks l "
             + "ON l.pid = p.pid AND l.locktype = 'advisory' AND l.granted";
 
@@ -35,7 +35,8 @@ final class LockRelease {
     record Leak(LockTracker.Held lock, LockTracker.Hold hold, int pid, Throwable site) {
     }
 
-    private record Rows(int pid, Set<LockTracker.Held> held) {
+    /** The backend's pid and the advisory locks it holds, as read from {@code pg_locks}. */
+    record Rows(int pid, Set<LockTracker.Held> held) {
     }
 
     private LockRelease() {
@@ -54,10 +55,12 @@ final class LockRelease {
             return List.of();
         }
         Integer previousTimeout = null;
+        Connection autoCommitOff = null;
         try {
             if (raw.isClosed()) {
                 return List.of();
             }
+            autoCommitOff = autoCommitForTheCheck(raw);
             previousTimeout = raw.getNetworkTimeout();
             raw.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, settings.releaseTimeout().toMillis()));
             Rows before = held(raw);
@@ -74,11 +77,13 @@ final class LockRelease {
             List<Leak> leaks = new ArrayList<>();
             for (LockTracker.Held lock : session) {
                 LockTracker.Hold hold = known.held().get(lock);
-                Throwable site = hold != null ? hold.site() : known.unfollowedSite() != null ? known.unfollowedSite()
+                Throwable site = hold != null ? hold.site() : known.tried().containsKey(lock) ? known.tried().get(lock)
+                        : known.unfollowedSite() != null ? known.unfollowedSite()
                         : new Throwable("no call site known: taken where the guard could not see it, such as "
                         + "inside a server function");
                 Leak leak = new Leak(lock, hold, before.pid(), site);
-                report(leak, settings, why);
+                report(leak, settings, "when its connection (backend pid " + before.pid() + ") " + why,
+                        "Lockwarden released it");
                 leaks.add(leak);
             }
             return leaks;
@@ -88,6 +93,36 @@ final class LockRelease {
             return List.of();
         } finally {
             restore(raw, previousTimeout);
+            restoreAutoCommit(autoCommitOff);
+        }
+    }
+
+    /**
+     * A connection with autocommit off and no transaction open (a pool with {@code autoCommit=false} that rolled
+     * back before its reset) would open a transaction for the check and keep it open, idle with a snapshot, into
+     * the next borrow. So the check runs in autocommit: switching it on outside a transaction sends nothing to
+     * the server. Returns the pgjdbc connection whose autocommit must be switched off again, or null.
+     */
+    private static Connection autoCommitForTheCheck(Connection raw) throws SQLException {
+        if (raw.getAutoCommit() || TransactionStatus.of(raw) != TransactionStatus.State.IDLE
+                || !raw.isWrapperFor(org.postgresql.PGConnection.class)) {
+            return null; // inside the application's own transaction: checked there, as the pool left it
+        }
+        Connection pg = raw.unwrap(org.postgresql.core.BaseConnection.class);
+        pg.setAutoCommit(true);
+        return pg;
+    }
+
+    private static void restoreAutoCommit(Connection pg) {
+        if (pg == null) {
+            return;
+        }
+        try {
+            if (!pg.isClosed()) {
+                pg.setAutoCommit(false);
+            }
+        } catch (SQLException e) {
+            LOG.debug("could not switch autocommit off again: {}", e.getMessage());
         }
     }
 
@@ -105,33 +140,44 @@ final class LockRelease {
     }
 
     private static Rows held(Connection raw) throws SQLException {
+        try (Statement st = raw.createStatement(); ResultSet rs = st.executeQuery(HELD)) {
+            return rows(rs);
+        }
+    }
+
+    /** Reads the rows of {@link #HELD} (pid, classid, objid, objsubid, mode; more columns are ignored). */
+    static Rows rows(ResultSet rs) throws SQLException {
         Set<LockTracker.Held> held = new LinkedHashSet<>();
         int pid = 0;
-        try (Statement st = raw.createStatement(); ResultSet rs = st.executeQuery(HELD)) {
-            while (rs.next()) {
-                pid = rs.getInt(1);
-                long classid = rs.getLong(2);
-                if (rs.wasNull()) {
-                    continue;
-                }
-                LockKey key = LockKey.fromPgLocks(classid, rs.getLong(3), rs.getInt(4));
-                LockMode mode = "ShareLock".equals(rs.getString(5)) ? LockMode.SHARED : LockMode.EXCLUSIVE;
-                held.add(new LockTracker.Held(key, mode));
+        while (rs.next()) {
+            pid = rs.getInt(1);
+            long classid = rs.getLong(2);
+            if (rs.wasNull()) {
+                continue;
             }
+            LockKey key = LockKey.fromPgLocks(classid, rs.getLong(3), rs.getInt(4));
+            LockMode mode = "ShareLock".equals(rs.getString(5)) ? LockMode.SHARED : LockMode.EXCLUSIVE;
+            held.add(new LockTracker.Held(key, mode));
         }
         return new Rows(pid, held);
     }
 
-    private static void report(Leak leak, GuardSettings settings, String why) {
+    /**
+     * Logs one leak at WARN and, unless in report mode, gives it to the listener.
+     *
+     * @param when     when it was found, e.g. "when its connection (backend pid 42) was returned to the pool"
+     * @param released what the guard did in release and fail-fast modes
+     */
+    static void report(Leak leak, GuardSettings settings, String when, String released) {
         leak.site().setStackTrace(CallSites.withoutGuardFrames(leak.site().getStackTrace()));
         LockTracker.Hold hold = leak.hold();
         Duration heldFor = hold == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - hold.sinceNanos());
         String times = hold == null ? "" : hold.count() > 1 ? ", taken " + hold.count() + " times (re-entrant)" : "";
         String after = hold == null ? "for an unknown time" : "for " + heldFor.toMillis() + " ms";
-        String outcome = settings.mode() == GuardMode.REPORT ? "left it held (report mode)" : "Lockwarden released it";
-        LOG.warn("session advisory lock {} ({}{}) was still held {} when its connection (backend pid {}) {}; {}. "
+        String outcome = settings.mode() == GuardMode.REPORT ? "left it held (report mode)" : released;
+        LOG.warn("session advisory lock {} ({}{}) was still held {} {}; {}. "
                         + "Release it where it is taken, or use pg_advisory_xact_lock inside the transaction. Taken here:",
-                leak.lock().key(), leak.lock().mode().name().toLowerCase(), times, after, leak.pid(), why, outcome,
+                leak.lock().key(), leak.lock().mode().name().toLowerCase(), times, after, when, outcome,
                 leak.site());
         if (settings.mode() != GuardMode.REPORT) {
             try {
