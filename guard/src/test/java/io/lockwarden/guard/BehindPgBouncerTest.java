@@ -13,9 +13,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Behind a stock PgBouncer in transaction mode, a session lock left by one client stays on the server connection
- * and moves to whichever client gets that server connection next. With the guard in the application's URL,
- * the lock is released before the connection goes back to the application's pool, so it never reaches the
- * next client.
+ * and moves to whichever client gets that server connection next. In session mode the server connection stays
+ * the client's, so the guard's check when the application's pool takes the connection back (the default,
+ * {@code lockwarden.pooler=none}) runs on the server connection that holds the lock and releases it there.
+ * Transaction pooling with the guard is {@link TransactionPoolingTest}.
  */
 class BehindPgBouncerTest {
     private static final PostgresServer SERVER = PostgresServer.shared();
@@ -59,15 +60,22 @@ class BehindPgBouncerTest {
     }
 
     @Test
-    void throughTheGuardTheLockIsReleasedBeforeTheServerConnectionMovesOn() throws Exception {
+    void throughSessionPoolingTheGuardReleasesTheLockOnTheServerConnectionThatHoldsIt() throws Exception {
         RecordingListener.clear();
-        try (PgBouncer bouncer = PgBouncer.builder(SERVER).poolMode(PgBouncer.PoolMode.TRANSACTION).poolSize(1).start();
+        try (PgBouncer bouncer = PgBouncer.builder(SERVER).poolMode(PgBouncer.PoolMode.SESSION).poolSize(4).start();
              HikariDataSource pool = Pools.hikari("jdbc:lockwarden:" + bouncer.jdbcUrl().substring("jdbc:".length())
-                     + "&lockwarden.listener=" + RecordingListener.class.getName(), "bouncer-guard")) {
-            forgetTheUnlock(pool);
-            assertThat(heldOnTheServer()).isZero();
-            assertThat(RecordingListener.reports()).singleElement()
-                    .satisfies(r -> assertThat(r.takenIn("forgetTheUnlock")).isTrue());
+                     + "&lockwarden.listener=" + RecordingListener.class.getName(), "bouncer-guard");
+             HikariDataSource others = Pools.hikari(bouncer.jdbcUrl(), "bouncer-others")) {
+            for (int i = 0; i < 5; i++) {
+                forgetTheUnlock(pool);
+                assertThat(heldOnTheServer()).isZero();
+                assertThat(anotherClientGetsTheLock(bouncer)).as("nobody holds it").isTrue();
+                try (Connection c = others.getConnection()) {
+                    assertThat(Pools.pid(c)).isPositive();
+                }
+            }
+            assertThat(RecordingListener.reports()).hasSize(5)
+                    .allSatisfy(r -> assertThat(r.takenIn("forgetTheUnlock")).isTrue());
         }
     }
 }
