@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -192,7 +193,7 @@ public final class ConnectionGuard extends ForwardingConnection {
         if (physical && (tracker.mayHoldLocks() || settings.check() == ReturnCheck.ALWAYS)
                 && CallSites.insidePoolClose()) {
             List<LockRelease.Leak> leaks = LockRelease.atReturn(raw, tracker.drain(), settings,
-                    "was returned to the pool");
+                    "was returned to the pool", reportedLeftHeld());
             if (!raw.isClosed()) { // a backend that died: the pool finds out on its next use, not in close()
                 raw.clearWarnings();
             }
@@ -200,6 +201,19 @@ public final class ConnectionGuard extends ForwardingConnection {
             return;
         }
         raw.clearWarnings();
+    }
+
+    /**
+     * Report mode: the locks this physical connection was already reported holding and left holding, kept across
+     * borrows (a wrapped pool's connection is known by the pgjdbc connection behind it).
+     */
+    private Set<LockTracker.Held> reportedLeftHeld() throws SQLException {
+        if (settings.mode() != GuardMode.REPORT) {
+            return new java.util.HashSet<>();
+        }
+        Object physicalConnection = raw.isWrapperFor(org.postgresql.PGConnection.class)
+                ? raw.unwrap(org.postgresql.PGConnection.class) : raw;
+        return settings.reportedLeft(physicalConnection);
     }
 
     @Override
@@ -224,7 +238,9 @@ public final class ConnectionGuard extends ForwardingConnection {
             failIfLeaked(leaks);
             return;
         }
-        List<LockRelease.Leak> leaks = raw.isClosed() ? List.of() : LockRelease.atReturn(raw, tracker.drain(), settings, why);
+        LockTracker.Drained known = tracker.drain();
+        List<LockRelease.Leak> leaks = raw.isClosed() || (known.empty() && settings.check() != ReturnCheck.ALWAYS)
+                ? List.of() : LockRelease.atReturn(raw, known, settings, why, reportedLeftHeld());
         raw.close();
         failIfLeaked(leaks);
     }

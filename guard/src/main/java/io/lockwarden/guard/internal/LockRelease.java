@@ -48,9 +48,12 @@ final class LockRelease {
      * @param raw     the unguarded connection
      * @param known   what the tracker knew
      * @param why     how the connection is going away, for the report ("was returned to the pool")
+     * @param reportedBefore in report mode, the locks this connection was already reported holding and left
+     *                holding: not reported again unless a statement of this borrow took them again (updated)
      * @return the session locks that were held (released unless in report mode)
      */
-    static List<Leak> atReturn(Connection raw, LockTracker.Drained known, GuardSettings settings, String why) {
+    static List<Leak> atReturn(Connection raw, LockTracker.Drained known, GuardSettings settings, String why,
+                               Set<LockTracker.Held> reportedBefore) {
         if (known.empty() && settings.check() != ReturnCheck.ALWAYS) {
             return List.of();
         }
@@ -75,8 +78,18 @@ final class LockRelease {
                 session.removeAll(held(raw).held());
             }
             List<Leak> leaks = new ArrayList<>();
+            if (settings.mode() == GuardMode.REPORT) {
+                reportedBefore.retainAll(session); // what the application released since is no longer left
+            }
             for (LockTracker.Held lock : session) {
                 LockTracker.Hold hold = known.held().get(lock);
+                if (settings.mode() == GuardMode.REPORT && hold == null && !known.tried().containsKey(lock)
+                        && !reportedBefore.add(lock)) {
+                    continue; // reported at an earlier return and left held: one WARN per leaked lock
+                }
+                if (settings.mode() == GuardMode.REPORT) {
+                    reportedBefore.add(lock);
+                }
                 Throwable site = hold != null ? hold.site() : known.tried().containsKey(lock) ? known.tried().get(lock)
                         : known.unfollowedSite() != null ? known.unfollowedSite()
                         : new Throwable("no call site known: taken where the guard could not see it, such as "
