@@ -19,7 +19,9 @@ import javax.sql.DataSource;
  * {@code pg_advisory_unlock*}, literal and bound keys, both key forms, batches, several statements in one
  * string, CallableStatement escapes), and when the connection is returned with session-level locks still held
  * it releases and reports them (key, how long, stack trace of where each was taken). What it cannot follow
- * it settles from {@code pg_locks} at return. Transaction-level locks are left to their transaction.
+ * it settles from {@code pg_locks} at return. Transaction-level locks are left to their transaction. Behind
+ * PgBouncer in transaction pooling, declare it ({@link Builder#pooler(Pooler)}, {@code lockwarden.pooler=transaction}):
+ * session locks are then settled before each transaction ends, on the server connection that holds them.
  *
  * <pre>{@code
  * HikariDataSource pool = new HikariDataSource(config);
