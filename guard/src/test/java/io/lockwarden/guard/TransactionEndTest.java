@@ -136,6 +136,22 @@ class TransactionEndTest {
 
     @ParameterizedTest(name = "PostgreSQL {0}")
     @ValueSource(ints = {14, 18})
+    void withCheckAlwaysALockTakenInAServerFunctionIsSettledAtCommit(int version) throws Exception {
+        exec(PostgresServer.shared(version).dataSource(), "CREATE OR REPLACE FUNCTION te_claim() RETURNS void "
+                + "LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_lock(" + KEY + "); END $$");
+        try (HikariDataSource pool = guarded(version, "lockwarden.check=always"); Connection c = pool.getConnection();
+             Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("SELECT te_claim()");
+            c.commit();
+            assertThat(advisoryLocks(version)).isZero();
+        }
+        assertThat(RecordingListener.reports()).singleElement()
+                .satisfies(r -> assertThat(r.event().key()).isEqualTo(LockKey.of(KEY)));
+    }
+
+    @ParameterizedTest(name = "PostgreSQL {0}")
+    @ValueSource(ints = {14, 18})
     void switchingAutocommitBackOnSettlesTheLocksOfTheTransactionItCommits(int version) throws Exception {
         try (HikariDataSource pool = guarded(version); Connection c = pool.getConnection();
              Statement st = c.createStatement()) {

@@ -49,7 +49,7 @@ class TransactionPoolingTest {
 
     /** What one run saw. */
     private record Run(int committedIncrements, int counter, int inherited, int hammerInherited, int leftInPgLocks,
-                       int leakingTransactions, String log) {
+                       int leakingTransactions, int hammerTransactions, String log) {
     }
 
     /** Unchanged application code, one pattern per transaction; returns whether it committed an increment. */
@@ -168,6 +168,7 @@ class TransactionPoolingTest {
         AtomicInteger increments = new AtomicInteger();
         AtomicInteger inherited = new AtomicInteger();
         AtomicInteger hammerInherited = new AtomicInteger();
+        AtomicInteger hammerTransactions = new AtomicInteger();
         AtomicInteger leaking = new AtomicInteger();
         AtomicBoolean done = new AtomicBoolean();
         AtomicLong keys = new AtomicLong(3_000_000);
@@ -183,6 +184,7 @@ class TransactionPoolingTest {
                             hammerInherited.incrementAndGet();
                         }
                         c.commit();
+                        hammerTransactions.incrementAndGet();
                     }
                 }
                 return null;
@@ -229,7 +231,7 @@ class TransactionPoolingTest {
         String log = captured.toString(StandardCharsets.UTF_8);
         stderr.print(log);
         return new Run(increments.get(), counter, inherited.get(), hammerInherited.get(),
-                advisoryLocksOnTheServer(server), leaking.get(), log);
+                advisoryLocksOnTheServer(server), leaking.get(), hammerTransactions.get(), log);
     }
 
     private static int occurrences(String log, String text) {
@@ -249,6 +251,7 @@ class TransactionPoolingTest {
                     .isZero();
             assertThat(run.hammerInherited()).as("hammer transactions that got a server connection with a lock")
                     .isZero();
+            assertThat(run.hammerTransactions()).as("the hammer ran alongside").isGreaterThan(CLIENTS);
             assertThat(run.leftInPgLocks()).as("advisory locks left in pg_locks").isZero();
             assertThat(run.counter()).as("read-modify-write under the shared key: mutual exclusion")
                     .isEqualTo(run.committedIncrements());
