@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -22,10 +23,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param pooler         whether a transaction pooler is in between: then locks are settled at each transaction's end
  * @param warnedSites    call sites already warned about (mutable, concurrent)
  * @param reportedLeft   report mode: per physical connection (weakly held), the locks reported and left held
+ * @param poolerHinted   whether the hint that a transaction pooler may be in between was logged (once per guard)
  */
 public record GuardSettings(GuardMode mode, ReturnCheck check, Duration releaseTimeout, LockListener listener,
                             Pooler pooler, Set<String> warnedSites,
-                            Map<Object, Set<LockTracker.Held>> reportedLeft) {
+                            Map<Object, Set<LockTracker.Held>> reportedLeft, AtomicBoolean poolerHinted) {
     /** The default release timeout: long enough for a loaded server, short enough not to stall a pool. */
     public static final Duration DEFAULT_RELEASE_TIMEOUT = Duration.ofSeconds(5);
 
@@ -33,7 +35,7 @@ public record GuardSettings(GuardMode mode, ReturnCheck check, Duration releaseT
     public static GuardSettings of(GuardMode mode, ReturnCheck check, Duration releaseTimeout, LockListener listener,
                                    Pooler pooler) {
         return new GuardSettings(mode, check, releaseTimeout, listener, pooler, ConcurrentHashMap.newKeySet(),
-                Collections.synchronizedMap(new WeakHashMap<>()));
+                Collections.synchronizedMap(new WeakHashMap<>()), new AtomicBoolean());
     }
 
     /** Report mode: the locks already reported and left held on a physical connection (created on first use). */

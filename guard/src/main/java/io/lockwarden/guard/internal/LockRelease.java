@@ -67,6 +67,7 @@ final class LockRelease {
             previousTimeout = raw.getNetworkTimeout();
             raw.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, settings.releaseTimeout().toMillis()));
             Rows before = held(raw);
+            hintAtATransactionPooler(known, before, settings);
             if (before.held().isEmpty()) {
                 return List.of();
             }
@@ -107,6 +108,26 @@ final class LockRelease {
         } finally {
             restore(raw, previousTimeout);
             restoreAutoCommit(autoCommitOff);
+        }
+    }
+
+    /**
+     * A lock the guard saw taken, with no statement since that it could not follow, that the backend answering
+     * the check does not hold: the check runs on another server connection than the lock, which is what a
+     * transaction pooler does (or a statement such as {@code DISCARD ALL} released it). Said once per guard.
+     */
+    private static void hintAtATransactionPooler(LockTracker.Drained known, Rows answering, GuardSettings settings) {
+        if (settings.transactionPooler() || known.unfollowed() != null || known.held().isEmpty()
+                || answering.held().containsAll(known.held().keySet())) {
+            return;
+        }
+        if (settings.poolerHinted().compareAndSet(false, true)) {
+            LOG.warn("session advisory lock {} was taken on this connection and never unlocked, yet backend pid {}, "
+                    + "which answered the check at return, does not hold it: the check ran on another server "
+                    + "connection, as behind PgBouncer in transaction pooling (or a statement such as DISCARD ALL "
+                    + "released it). Behind a transaction pooler the check at return cannot work: set "
+                    + "lockwarden.pooler=transaction (said once)", known.held().keySet().iterator().next().key(),
+                    answering.pid());
         }
     }
 
