@@ -152,6 +152,23 @@ class TransactionEndTest {
 
     @ParameterizedTest(name = "PostgreSQL {0}")
     @ValueSource(ints = {14, 18})
+    void theSimpleQueryProtocolEndsTransactionsTheSameWay(int version) throws Exception {
+        try (HikariDataSource pool = guarded(version, "preferQueryMode=simple"); Connection c = pool.getConnection();
+             Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("SELECT pg_advisory_lock(" + KEY + ")");
+            c.commit();
+            assertThat(advisoryLocks(version)).isZero();
+            st.execute("SELECT pg_advisory_lock(" + KEY + ")");
+            assertThatThrownBy(() -> st.execute("SELECT 1/0")).isInstanceOf(SQLException.class);
+            c.rollback();
+            assertThat(advisoryLocks(version)).isZero();
+        }
+        assertThat(RecordingListener.reports()).hasSize(2);
+    }
+
+    @ParameterizedTest(name = "PostgreSQL {0}")
+    @ValueSource(ints = {14, 18})
     void switchingAutocommitBackOnSettlesTheLocksOfTheTransactionItCommits(int version) throws Exception {
         try (HikariDataSource pool = guarded(version); Connection c = pool.getConnection();
              Statement st = c.createStatement()) {
