@@ -335,16 +335,32 @@ class TransactionPoolingTest {
             ByteArrayOutputStream captured = new ByteArrayOutputStream();
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
             try (HikariDataSource lenient = pool(guardUrl(bouncer), "lenient", 1, true);
-                 Connection c = lenient.getConnection(); Statement st = c.createStatement()) {
+                 Connection c = lenient.getConnection(); Statement st = c.createStatement();
+                 Connection other = bouncer.connect()) {
                 st.execute("SELECT pg_advisory_lock(" + SHARED_KEY + ")");
                 st.execute("SELECT pg_advisory_lock(" + SHARED_KEY + ")");
+                other.setAutoCommit(false);
+                try (Statement o = other.createStatement()) {
+                    o.execute("SELECT pg_advisory_xact_lock(" + (SHARED_KEY + 1) + ")");
+                }
+                try (ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + (SHARED_KEY + 1) + ")")) {
+                    rs.next();
+                    assertThat(rs.getBoolean(1)).as("held by the other client: a try that locks nothing").isFalse();
+                }
+                other.commit();
+                try (ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + (SHARED_KEY + 1) + ")")) {
+                    rs.next();
+                    assertThat(rs.getBoolean(1)).isTrue();
+                }
             } finally {
                 System.setErr(stderr);
             }
             String log = captured.toString(StandardCharsets.UTF_8);
             stderr.print(log);
             assertThat(occurrences(log, "taken in autocommit behind a transaction pooler (lockwarden.pooler="
-                    + "transaction) at " + getClass().getName() + ".aSessionLockInAutocommit")).isEqualTo(2);
+                    + "transaction) at " + getClass().getName() + ".aSessionLockInAutocommit"))
+                    .as("two locks and the try that locked; not the try that did not").isEqualTo(3);
+            assertThat(log).contains("pg_try_advisory_lock(" + (SHARED_KEY + 1) + ") taken in autocommit");
         }
         awaitNoAdvisoryLocks(server);
     }

@@ -258,9 +258,10 @@ public final class ConnectionGuard extends ForwardingConnection {
      * Called before a statement that mentions advisory locks runs: refuses (fail-fast) or warns once per call
      * site about a session-level lock taken while a transaction is open.
      */
-    void beforeLocking(StatementPlan plan, Map<Integer, Object> params) throws SQLException {
+    void beforeLocking(StatementPlan plan, Map<Integer, Object> params, boolean resultsReadable)
+            throws SQLException {
         if (plan.takesSessionLock() && settings.transactionPooler() && raw.getAutoCommit()) {
-            inAutocommitBehindAPooler(plan, params);
+            inAutocommitBehindAPooler(plan, params, resultsReadable);
             return;
         }
         if (plan.takesSessionLock() && !raw.getAutoCommit()) {
@@ -286,23 +287,44 @@ public final class ConnectionGuard extends ForwardingConnection {
     /**
      * A session lock in autocommit behind a transaction pooler: the statement's own transaction ends with it, and
      * the pooler hands the server connection (and the lock) to the next client; no client-side code can release
-     * it there. Refused in fail-fast mode, else reported at every call with its call site.
+     * it there. Refused in fail-fast mode, else reported with its call site at every call that takes one (a
+     * try-lock whose result the application reads: only when it got the lock).
      */
-    private void inAutocommitBehindAPooler(StatementPlan plan, Map<Integer, Object> params) {
-        AdvisoryCall first = plan.calls().stream().filter(c -> c.function().takesSessionLock()).findFirst()
-                .orElseThrow();
-        LockKey key = first.key(params);
-        String message = "session-level " + first.function().sqlName() + "(" + (key == null ? "..." : key.label())
+    private void inAutocommitBehindAPooler(StatementPlan plan, Map<Integer, Object> params, boolean resultsReadable) {
+        if (settings.mode() == GuardMode.FAIL_FAST) {
+            AdvisoryCall first = firstSessionLock(plan);
+            throw new UnsafeLockUsageException(first.key(params), autocommitLockMessage(first, first.key(params),
+                    CallSites.application()) + " (refused: lockwarden.mode=fail-fast; nothing was locked)");
+        }
+        if (!resultsReadable || !onlyReadableTries(plan)) {
+            AdvisoryCall first = firstSessionLock(plan);
+            warnAutocommitLock(first, first.key(params), CallSites.application());
+        } // else: warned when the result read says it locked (applied)
+    }
+
+    private static AdvisoryCall firstSessionLock(StatementPlan plan) {
+        return plan.calls().stream().filter(c -> c.function().takesSessionLock()).findFirst().orElseThrow();
+    }
+
+    /** Whether every session lock of the plan is a try-lock whose result the application can read. */
+    private static boolean onlyReadableTries(StatementPlan plan) {
+        return !plan.unfollowed() && plan.calls().stream().filter(c -> c.function().takesSessionLock())
+                .allMatch(c -> c.function().kind() == AdvisoryFunction.Kind.TRY_LOCK && c.certain()
+                        && (c.column() > 0 || c.outParam()));
+    }
+
+    private static String autocommitLockMessage(AdvisoryCall call, LockKey key, String where) {
+        return "session-level " + call.function().sqlName() + "(" + (key == null ? "..." : key.label())
                 + ") taken in autocommit behind a transaction pooler (lockwarden.pooler=transaction) at "
-                + CallSites.application() + ": its transaction ends with the statement, and the pooler hands the "
+                + where + ": its transaction ends with the statement, and the pooler hands the "
                 + "server connection, lock included, to the next client; no client-side code can release it "
                 + "there. Take it inside a transaction (setAutoCommit(false)), or use "
-                + first.function().sqlName().replace("advisory_", "advisory_xact_") + " inside one";
-        if (settings.mode() == GuardMode.FAIL_FAST) {
-            throw new UnsafeLockUsageException(key, message + " (refused: lockwarden.mode=fail-fast; nothing was locked)");
-        }
-        LOG.warn("{} (Lockwarden cannot release it: the lock {} on a pooled server connection)", message,
-                first.function().kind() == AdvisoryFunction.Kind.TRY_LOCK ? "may stay" : "stays");
+                + call.function().sqlName().replace("advisory_", "advisory_xact_") + " inside one";
+    }
+
+    private static void warnAutocommitLock(AdvisoryCall call, LockKey key, String where) {
+        LOG.warn("{} (Lockwarden cannot release it: the lock stays on a pooled server connection)",
+                autocommitLockMessage(call, key, where));
     }
 
     /**
@@ -321,7 +343,19 @@ public final class ConnectionGuard extends ForwardingConnection {
     Execution applied(StatementPlan plan, Map<Integer, Object> params, boolean resultsReadable) throws SQLException {
         Execution ex = new Execution();
         if (settings.transactionPooler() && raw.getAutoCommit()) {
-            return ex; // its transaction is over and the server connection is the pooler's again: nothing to follow
+            // its transaction is over and the server connection is the pooler's again: nothing to follow, only
+            // try-locks whose result is read are warned about once they say they locked
+            if (resultsReadable && plan.takesSessionLock() && onlyReadableTries(plan)) {
+                String where = CallSites.application();
+                for (AdvisoryCall call : plan.calls()) {
+                    if (call.function().kind() == AdvisoryFunction.Kind.TRY_LOCK) {
+                        LockKey key = call.key(params);
+                        ex.add(call, tracker.triedInAutocommit(new LockTracker.Held(key, call.function().mode()),
+                                () -> warnAutocommitLock(call, key, where)));
+                    }
+                }
+            }
+            return ex;
         }
         Throwable site = null; // made on first need: unlocks and transaction locks record no call site
         for (AdvisoryCall call : plan.calls()) {

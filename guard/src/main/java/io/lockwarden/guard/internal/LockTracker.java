@@ -55,11 +55,14 @@ public final class LockTracker {
     public static final class PendingTry {
         final Held lock;
         final Throwable site;
+        /** Set for a try-lock in autocommit behind a transaction pooler: logged once the result says it locked. */
+        final Runnable whenAcquiredInAutocommit;
         boolean resolved;
 
-        PendingTry(Held lock, Throwable site) {
+        PendingTry(Held lock, Throwable site, Runnable whenAcquiredInAutocommit) {
             this.lock = lock;
             this.site = site;
+            this.whenAcquiredInAutocommit = whenAcquiredInAutocommit;
         }
     }
 
@@ -118,12 +121,27 @@ public final class LockTracker {
     }
 
     synchronized PendingTry tried(Held lock, Throwable site) {
-        PendingTry p = new PendingTry(lock, site);
+        PendingTry p = new PendingTry(lock, site, null);
         pending.add(p);
         return p;
     }
 
+    /**
+     * A try-lock in autocommit behind a transaction pooler: not followed (its transaction is over), only
+     * {@code whenAcquired} runs if the result read says it got the lock.
+     */
+    PendingTry triedInAutocommit(Held lock, Runnable whenAcquired) {
+        return new PendingTry(lock, null, whenAcquired);
+    }
+
     synchronized void resolve(PendingTry p, boolean acquired) {
+        if (p.whenAcquiredInAutocommit != null) {
+            if (!p.resolved && acquired) {
+                p.whenAcquiredInAutocommit.run();
+            }
+            p.resolved = true;
+            return;
+        }
         if (p.resolved || !pending.remove(p)) {
             return;
         }
