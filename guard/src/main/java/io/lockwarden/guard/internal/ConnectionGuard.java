@@ -24,8 +24,11 @@ import org.slf4j.LoggerFactory;
  * as plain calls ({@link ForwardingConnection}). Statements are {@link GuardedStatement}s; prepared statements
  * whose text does not mention advisory locks get a plain forwarding statement, since no call on them can take
  * one; the other prepared statements and every CallableStatement get a {@link StatementGuard} (a proxy, which
- * records every bound parameter). Thread-safe as far as the tracker goes; the connection itself is used as JDBC
- * allows.
+ * records every bound parameter). Behind a transaction pooler ({@code lockwarden.pooler=transaction}) nothing is
+ * checked when the connection goes away: {@code commit()}, {@code rollback()} and {@code setAutoCommit(true)}
+ * settle the transaction's session locks before it ends ({@link TransactionEnd}), and a session lock in
+ * autocommit is refused or reported at the call. Thread-safe as far as the tracker goes; the connection itself is
+ * used as JDBC allows.
  */
 public final class ConnectionGuard extends ForwardingConnection {
     private static final Logger LOG = LoggerFactory.getLogger(LockGuard.class);
@@ -278,8 +281,9 @@ public final class ConnectionGuard extends ForwardingConnection {
                 throw new UnsafeLockUsageException(key, message + " (refused: lockwarden.mode=fail-fast; nothing was locked)");
             }
             if (settings.warnedSites().add(where)) {
-                LOG.warn("{} (Lockwarden {} it if the connection is returned still holding it; warned once per "
-                        + "call site)", message, settings.mode() == GuardMode.REPORT ? "reports" : "releases");
+                LOG.warn("{} (Lockwarden {} it if {} still holding it; warned once per call site)", message,
+                        settings.mode() == GuardMode.REPORT ? "reports" : "releases",
+                        settings.transactionPooler() ? "the transaction ends" : "the connection is returned");
             }
         }
     }
