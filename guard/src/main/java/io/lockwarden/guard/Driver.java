@@ -28,6 +28,8 @@ import java.util.logging.Logger;
  *   <li>{@code lockwarden.releaseTimeout}: seconds (default 5)</li>
  *   <li>{@code lockwarden.listener}: the class name of a {@link LockListener} with a public no-argument
  *       constructor, made once per distinct settings</li>
+ *   <li>{@code lockwarden.pooler}: {@code none} (default; a direct connection or session pooling) or
+ *       {@code transaction} (PgBouncer in transaction pooling: see {@link Pooler#TRANSACTION})</li>
  * </ul>
  * A bad value fails {@link #connect} with one line naming the property and the accepted values. Thread-safe.
  */
@@ -81,7 +83,8 @@ public final class Driver implements java.sql.Driver {
         String check = p.getProperty("lockwarden.check", "when-locked");
         String timeout = p.getProperty("lockwarden.releaseTimeout", "5");
         String listener = p.getProperty("lockwarden.listener", "");
-        String id = mode + '|' + check + '|' + timeout + '|' + listener;
+        String pooler = p.getProperty("lockwarden.pooler", "none");
+        String id = mode + '|' + check + '|' + timeout + '|' + listener + '|' + pooler;
         GuardSettings known = SETTINGS.get(id);
         if (known != null) {
             return known;
@@ -92,7 +95,7 @@ public final class Driver implements java.sql.Driver {
                 throw new NumberFormatException();
             }
             GuardSettings made = GuardSettings.of(GuardMode.parse(mode), ReturnCheck.parse(check),
-                    Duration.ofSeconds(seconds), listener(listener));
+                    Duration.ofSeconds(seconds), listener(listener), Pooler.parse(pooler));
             GuardSettings raced = SETTINGS.putIfAbsent(id, made);
             return raced != null ? raced : made;
         } catch (NumberFormatException e) {

@@ -19,7 +19,9 @@ import javax.sql.DataSource;
  * {@code pg_advisory_unlock*}, literal and bound keys, both key forms, batches, several statements in one
  * string, CallableStatement escapes), and when the connection is returned with session-level locks still held
  * it releases and reports them (key, how long, stack trace of where each was taken). What it cannot follow
- * it settles from {@code pg_locks} at return. Transaction-level locks are left to their transaction.
+ * it settles from {@code pg_locks} at return. Transaction-level locks are left to their transaction. Behind
+ * PgBouncer in transaction pooling, declare it ({@link Builder#pooler(Pooler)}, {@code lockwarden.pooler=transaction}):
+ * session locks are then settled before each transaction ends, on the server connection that holds them.
  *
  * <pre>{@code
  * HikariDataSource pool = new HikariDataSource(config);
@@ -60,6 +62,7 @@ public final class LockGuard {
         private ReturnCheck check = ReturnCheck.WHEN_LOCKED;
         private Duration releaseTimeout = GuardSettings.DEFAULT_RELEASE_TIMEOUT;
         private LockListener listener = LockListener.NONE;
+        private Pooler pooler = Pooler.NONE;
 
         private Builder() {
         }
@@ -100,6 +103,16 @@ public final class LockGuard {
         }
 
         /**
+         * What is between the application and PostgreSQL (default {@link Pooler#NONE}: a direct connection or
+         * session pooling). {@link Pooler#TRANSACTION} behind PgBouncer in transaction pooling: session locks are
+         * then settled before each transaction ends, on the server connection that holds them.
+         */
+        public Builder pooler(Pooler pooler) {
+            this.pooler = Objects.requireNonNull(pooler, "pooler");
+            return this;
+        }
+
+        /**
          * Wraps a pool: each connection it hands out is guarded, and its {@code close()} (the return to the
          * pool) checks and releases first. A DataSource already guarded is returned as is.
          *
@@ -125,7 +138,7 @@ public final class LockGuard {
         }
 
         GuardSettings settings() {
-            return GuardSettings.of(mode, check, releaseTimeout, listener);
+            return GuardSettings.of(mode, check, releaseTimeout, listener, pooler);
         }
     }
 

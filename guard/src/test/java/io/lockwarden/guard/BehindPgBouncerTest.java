@@ -13,9 +13,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Behind a stock PgBouncer in transaction mode, a session lock left by one client stays on the server connection
- * and moves to whichever client gets that server connection next. With the guard in the application's URL,
- * the lock is released before the connection goes back to the application's pool, so it never reaches the
- * next client.
+ * and moves to whichever client gets that server connection next. In session mode the server connection stays
+ * the client's, so the guard's check when the application's pool takes the connection back (the default,
+ * {@code lockwarden.pooler=none}) runs on the server connection that holds the lock and releases it there.
+ * Transaction pooling with the guard is {@link TransactionPoolingTest}.
  */
 class BehindPgBouncerTest {
     private static final PostgresServer SERVER = PostgresServer.shared();
@@ -56,18 +57,71 @@ class BehindPgBouncerTest {
             assertThat(anotherClientGetsTheLock(bouncer)).as("re-entrant on the shared server connection: "
                     + "mutual exclusion silently broken").isTrue();
         }
+        awaitNoneHeld();
     }
 
     @Test
-    void throughTheGuardTheLockIsReleasedBeforeTheServerConnectionMovesOn() throws Exception {
+    void throughSessionPoolingTheGuardReleasesTheLockOnTheServerConnectionThatHoldsIt() throws Exception {
         RecordingListener.clear();
-        try (PgBouncer bouncer = PgBouncer.builder(SERVER).poolMode(PgBouncer.PoolMode.TRANSACTION).poolSize(1).start();
+        try (PgBouncer bouncer = PgBouncer.builder(SERVER).poolMode(PgBouncer.PoolMode.SESSION).poolSize(4).start();
              HikariDataSource pool = Pools.hikari("jdbc:lockwarden:" + bouncer.jdbcUrl().substring("jdbc:".length())
-                     + "&lockwarden.listener=" + RecordingListener.class.getName(), "bouncer-guard")) {
-            forgetTheUnlock(pool);
-            assertThat(heldOnTheServer()).isZero();
-            assertThat(RecordingListener.reports()).singleElement()
-                    .satisfies(r -> assertThat(r.takenIn("forgetTheUnlock")).isTrue());
+                     + "&lockwarden.listener=" + RecordingListener.class.getName(), "bouncer-guard");
+             HikariDataSource others = Pools.hikari(bouncer.jdbcUrl(), "bouncer-others")) {
+            for (int i = 0; i < 5; i++) {
+                forgetTheUnlock(pool);
+                assertThat(heldOnTheServer()).isZero();
+                assertThat(anotherClientGetsTheLock(bouncer)).as("nobody holds it").isTrue();
+                try (Connection c = others.getConnection()) {
+                    assertThat(Pools.pid(c)).isPositive();
+                }
+            }
+            assertThat(RecordingListener.reports()).hasSize(5)
+                    .allSatisfy(r -> assertThat(r.takenIn("forgetTheUnlock")).isTrue());
         }
+    }
+
+    /**
+     * Left at {@code lockwarden.pooler=none} behind transaction pooling, the check at return runs on another server
+     * connection than the lock, which PgBouncer has meanwhile handed to another client; the guard cannot release
+     * it, but says once what to set. Deterministic: PgBouncer reuses the most recently released server
+     * connection first (LIFO), so the other client's transaction takes the lock's server connection.
+     */
+    @Test
+    void withoutThePoolerSettingBehindTransactionPoolingTheGuardSaysWhatToSet() throws Exception {
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        int otherSaw;
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try (PgBouncer bouncer = PgBouncer.builder(SERVER).poolMode(PgBouncer.PoolMode.TRANSACTION).poolSize(2).start();
+             HikariDataSource pool = Pools.hikari("jdbc:lockwarden:" + bouncer.jdbcUrl().substring("jdbc:".length())
+                     + "&lockwarden.mode=report", "bouncer-unset");
+             Connection other = bouncer.connect()) {
+            try (Connection c = pool.getConnection()) {
+                Pools.exec(c, "SELECT pg_advisory_lock(" + KEY + ")");
+                other.setAutoCommit(false);
+                try (Statement st = other.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM "
+                        + "pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'")) {
+                    rs.next();
+                    otherSaw = rs.getInt(1);
+                }
+            } // the guard's check runs now, on the other server connection
+            other.commit();
+        } finally {
+            System.setErr(stderr);
+        }
+        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        stderr.print(log);
+        assertThat(otherSaw).as("the other client's transaction got the lock's server connection").isEqualTo(1);
+        assertThat(log).contains("does not hold it: the check ran on another server connection")
+                .contains("set lockwarden.pooler=transaction");
+        awaitNoneHeld();
+    }
+
+    private static void awaitNoneHeld() throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (heldOnTheServer() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(heldOnTheServer()).isZero();
     }
 }

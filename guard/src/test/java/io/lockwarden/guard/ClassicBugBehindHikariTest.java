@@ -106,6 +106,40 @@ class ClassicBugBehindHikariTest {
         }
     }
 
+    /** Report mode, across borrows of one pooled connection: each leaked lock is warned about once. */
+    @Test
+    void reportModeWarnsOncePerLeakedLockAcrossLaterBorrows() throws Exception {
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        int pid;
+        try (HikariDataSource pool = Pools.hikari(Pools.guardUrl("lockwarden.mode=report"), "guard-report-count")) {
+            pid = processOrder(pool); // leaks KEY
+            try (Connection c = pool.getConnection()) {
+                Pools.exec(c, "SELECT pg_advisory_lock(hashtext('report-count'))"); // leaks a key the guard cannot read
+            }
+            for (int i = 0; i < 3; i++) {
+                try (Connection c = pool.getConnection()) {
+                    Pools.exec(c, "SELECT 'pg_advisory_lock is only mentioned here'"); // checked, takes nothing
+                }
+            }
+            try (Connection c = pool.getConnection()) {
+                Pools.exec(c, "SELECT pg_advisory_lock(" + KEY + ")"); // the same key once more: a new leak
+            }
+            assertThat(probe.heldInPgLocks(pid)).as("report mode changes nothing").isEqualTo(2);
+            try (Connection c = pool.getConnection()) {
+                Pools.exec(c, "SELECT pg_advisory_unlock_all()");
+            }
+        } finally {
+            System.setErr(stderr);
+        }
+        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        stderr.print(log);
+        assertThat(log.split("left it held \\(report mode\\)", -1)).as("one WARN per leaked lock: 3 leaks")
+                .hasSize(4);
+        assertThat(log).doesNotContain("no call site known");
+    }
+
     @Test
     void failFastRefusesTheSessionLockInsideTheTransactionBeforeItIsTaken() throws Exception {
         try (HikariDataSource pool = Pools.hikari(Pools.guardUrl("lockwarden.mode=fail-fast"), "guard-fail-fast")) {

@@ -54,6 +54,15 @@ class DriverTest {
     }
 
     @Test
+    void aBadPoolerSettingFailsTheConnectInOneLineNamingTheValues() {
+        String url = "jdbc:lockwarden:" + SERVER.jdbcUrl().substring("jdbc:".length()) + "?lockwarden.pooler=pgbouncer";
+        assertThatThrownBy(() -> DriverManager.getConnection(url, credentials()))
+                .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("22023"))
+                .hasMessage("lockwarden.pooler must be none, session or transaction, got 'pgbouncer'")
+                .hasMessageNotContaining(SERVER.password());
+    }
+
+    @Test
     void aSessionLockInsideATransactionIsWarnedOncePerCallSiteWithTheFix() throws Exception {
         String url = "jdbc:lockwarden:" + SERVER.jdbcUrl().substring("jdbc:".length()) + "?lockwarden.releaseTimeout=7";
         PrintStream stderr = System.err;

@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,8 +24,11 @@ import org.slf4j.LoggerFactory;
  * as plain calls ({@link ForwardingConnection}). Statements are {@link GuardedStatement}s; prepared statements
  * whose text does not mention advisory locks get a plain forwarding statement, since no call on them can take
  * one; the other prepared statements and every CallableStatement get a {@link StatementGuard} (a proxy, which
- * records every bound parameter). Thread-safe as far as the tracker goes; the connection itself is used as JDBC
- * allows.
+ * records every bound parameter). Behind a transaction pooler ({@code lockwarden.pooler=transaction}) nothing is
+ * checked when the connection goes away: {@code commit()}, {@code rollback()} and {@code setAutoCommit(true)}
+ * settle the transaction's session locks before it ends ({@link TransactionEnd}), and a session lock in
+ * autocommit is refused or reported at the call. Thread-safe as far as the tracker goes; the connection itself is
+ * used as JDBC allows.
  */
 public final class ConnectionGuard extends ForwardingConnection {
     private static final Logger LOG = LoggerFactory.getLogger(LockGuard.class);
@@ -139,11 +143,60 @@ public final class ConnectionGuard extends ForwardingConnection {
     }
 
     @Override
+    public void commit() throws SQLException {
+        if (settlesAtTransactionEnd()) {
+            failIfLeaked(TransactionEnd.end(raw, tracker.drain(), settings, TransactionEnd.How.COMMIT));
+            return;
+        }
+        tracker.transactionEnded();
+        raw.commit();
+    }
+
+    @Override
+    public void rollback() throws SQLException {
+        if (settlesAtTransactionEnd()) {
+            failIfLeaked(TransactionEnd.end(raw, tracker.drain(), settings, TransactionEnd.How.ROLLBACK));
+            return;
+        }
+        tracker.transactionEnded();
+        raw.rollback();
+    }
+
+    @Override
+    public void setAutoCommit(boolean autoCommit) throws SQLException {
+        if (autoCommit && settlesAtTransactionEnd()) { // switching autocommit on commits the open transaction
+            List<LockRelease.Leak> leaks = TransactionEnd.end(raw, tracker.drain(), settings,
+                    TransactionEnd.How.COMMIT);
+            raw.setAutoCommit(true);
+            failIfLeaked(leaks);
+            return;
+        }
+        if (autoCommit) {
+            tracker.transactionEnded();
+        }
+        raw.setAutoCommit(autoCommit);
+    }
+
+    /**
+     * Behind a transaction pooler, whether ending the open transaction must settle session locks: the tracker
+     * knows of some (or of statements it could not follow), or {@code check=always}.
+     */
+    private boolean settlesAtTransactionEnd() throws SQLException {
+        return settings.transactionPooler() && (tracker.mayHoldLocks() || settings.check() == ReturnCheck.ALWAYS)
+                && !raw.getAutoCommit();
+    }
+
+    @Override
     public void clearWarnings() throws SQLException {
+        if (settings.transactionPooler()) { // settled at each transaction's end; a check now would run on
+            tracker.drain();                // whichever server connection the pooler picks
+            raw.clearWarnings();
+            return;
+        }
         if (physical && (tracker.mayHoldLocks() || settings.check() == ReturnCheck.ALWAYS)
                 && CallSites.insidePoolClose()) {
             List<LockRelease.Leak> leaks = LockRelease.atReturn(raw, tracker.drain(), settings,
-                    "was returned to the pool");
+                    "was returned to the pool", reportedLeftHeld());
             if (!raw.isClosed()) { // a backend that died: the pool finds out on its next use, not in close()
                 raw.clearWarnings();
             }
@@ -151,6 +204,19 @@ public final class ConnectionGuard extends ForwardingConnection {
             return;
         }
         raw.clearWarnings();
+    }
+
+    /**
+     * Report mode: the locks this physical connection was already reported holding and left holding, kept across
+     * borrows (a wrapped pool's connection is known by the pgjdbc connection behind it).
+     */
+    private Set<LockTracker.Held> reportedLeftHeld() throws SQLException {
+        if (settings.mode() != GuardMode.REPORT) {
+            return new java.util.HashSet<>();
+        }
+        Object physicalConnection = raw.isWrapperFor(org.postgresql.PGConnection.class)
+                ? raw.unwrap(org.postgresql.PGConnection.class) : raw;
+        return settings.reportedLeft(physicalConnection);
     }
 
     @Override
@@ -165,7 +231,19 @@ public final class ConnectionGuard extends ForwardingConnection {
     }
 
     private void close(String why) throws SQLException {
-        List<LockRelease.Leak> leaks = raw.isClosed() ? List.of() : LockRelease.atReturn(raw, tracker.drain(), settings, why);
+        if (settings.transactionPooler()) {
+            List<LockRelease.Leak> leaks = List.of();
+            if (!raw.isClosed() && settlesAtTransactionEnd()) { // a transaction left open: roll it back first
+                leaks = TransactionEnd.end(raw, tracker.drain(), settings, TransactionEnd.How.ROLLBACK);
+            }
+            tracker.drain();
+            raw.close();
+            failIfLeaked(leaks);
+            return;
+        }
+        LockTracker.Drained known = tracker.drain();
+        List<LockRelease.Leak> leaks = raw.isClosed() || (known.empty() && settings.check() != ReturnCheck.ALWAYS)
+                ? List.of() : LockRelease.atReturn(raw, known, settings, why, reportedLeftHeld());
         raw.close();
         failIfLeaked(leaks);
     }
@@ -183,7 +261,12 @@ public final class ConnectionGuard extends ForwardingConnection {
      * Called before a statement that mentions advisory locks runs: refuses (fail-fast) or warns once per call
      * site about a session-level lock taken while a transaction is open.
      */
-    void beforeLocking(StatementPlan plan, Map<Integer, Object> params) throws SQLException {
+    void beforeLocking(StatementPlan plan, Map<Integer, Object> params, boolean resultsReadable)
+            throws SQLException {
+        if (plan.takesSessionLock() && settings.transactionPooler() && raw.getAutoCommit()) {
+            inAutocommitBehindAPooler(plan, params, resultsReadable);
+            return;
+        }
         if (plan.takesSessionLock() && !raw.getAutoCommit()) {
             AdvisoryCall first = plan.calls().stream().filter(c -> c.function().takesSessionLock()).findFirst()
                     .orElseThrow();
@@ -198,10 +281,54 @@ public final class ConnectionGuard extends ForwardingConnection {
                 throw new UnsafeLockUsageException(key, message + " (refused: lockwarden.mode=fail-fast; nothing was locked)");
             }
             if (settings.warnedSites().add(where)) {
-                LOG.warn("{} (Lockwarden {} it if the connection is returned still holding it; warned once per "
-                        + "call site)", message, settings.mode() == GuardMode.REPORT ? "reports" : "releases");
+                LOG.warn("{} (Lockwarden {} it if {} still holding it; warned once per call site)", message,
+                        settings.mode() == GuardMode.REPORT ? "reports" : "releases",
+                        settings.transactionPooler() ? "the transaction ends" : "the connection is returned");
             }
         }
+    }
+
+    /**
+     * A session lock in autocommit behind a transaction pooler: the statement's own transaction ends with it, and
+     * the pooler hands the server connection (and the lock) to the next client; no client-side code can release
+     * it there. Refused in fail-fast mode, else reported with its call site at every call that takes one (a
+     * try-lock whose result the application reads: only when it got the lock).
+     */
+    private void inAutocommitBehindAPooler(StatementPlan plan, Map<Integer, Object> params, boolean resultsReadable) {
+        if (settings.mode() == GuardMode.FAIL_FAST) {
+            AdvisoryCall first = firstSessionLock(plan);
+            throw new UnsafeLockUsageException(first.key(params), autocommitLockMessage(first, first.key(params),
+                    CallSites.application()) + " (refused: lockwarden.mode=fail-fast; nothing was locked)");
+        }
+        if (!resultsReadable || !onlyReadableTries(plan)) {
+            AdvisoryCall first = firstSessionLock(plan);
+            warnAutocommitLock(first, first.key(params), CallSites.application());
+        } // else: warned when the result read says it locked (applied)
+    }
+
+    private static AdvisoryCall firstSessionLock(StatementPlan plan) {
+        return plan.calls().stream().filter(c -> c.function().takesSessionLock()).findFirst().orElseThrow();
+    }
+
+    /** Whether every session lock of the plan is a try-lock whose result the application can read. */
+    private static boolean onlyReadableTries(StatementPlan plan) {
+        return !plan.unfollowed() && plan.calls().stream().filter(c -> c.function().takesSessionLock())
+                .allMatch(c -> c.function().kind() == AdvisoryFunction.Kind.TRY_LOCK && c.certain()
+                        && (c.column() > 0 || c.outParam()));
+    }
+
+    private static String autocommitLockMessage(AdvisoryCall call, LockKey key, String where) {
+        return "session-level " + call.function().sqlName() + "(" + (key == null ? "..." : key.label())
+                + ") taken in autocommit behind a transaction pooler (lockwarden.pooler=transaction) at "
+                + where + ": its transaction ends with the statement, and the pooler hands the "
+                + "server connection, lock included, to the next client; no client-side code can release it "
+                + "there. Take it inside a transaction (setAutoCommit(false)), or use "
+                + call.function().sqlName().replace("advisory_", "advisory_xact_") + " inside one";
+    }
+
+    private static void warnAutocommitLock(AdvisoryCall call, LockKey key, String where) {
+        LOG.warn("{} (Lockwarden cannot release it: the lock stays on a pooled server connection)",
+                autocommitLockMessage(call, key, where));
     }
 
     /**
@@ -217,12 +344,31 @@ public final class ConnectionGuard extends ForwardingConnection {
     }
 
     /** Applies a statement that ran without error to the tracker; returns its pending try-locks. */
-    Execution applied(StatementPlan plan, Map<Integer, Object> params, boolean resultsReadable) {
+    Execution applied(StatementPlan plan, Map<Integer, Object> params, boolean resultsReadable) throws SQLException {
         Execution ex = new Execution();
+        if (settings.transactionPooler() && raw.getAutoCommit()) {
+            // its transaction is over and the server connection is the pooler's again: nothing to follow, only
+            // try-locks whose result is read are warned about once they say they locked
+            if (resultsReadable && plan.takesSessionLock() && onlyReadableTries(plan)) {
+                String where = CallSites.application();
+                for (AdvisoryCall call : plan.calls()) {
+                    if (call.function().kind() == AdvisoryFunction.Kind.TRY_LOCK) {
+                        LockKey key = call.key(params);
+                        ex.add(call, tracker.triedInAutocommit(new LockTracker.Held(key, call.function().mode()),
+                                () -> warnAutocommitLock(call, key, where)));
+                    }
+                }
+            }
+            return ex;
+        }
         Throwable site = null; // made on first need: unlocks and transaction locks record no call site
         for (AdvisoryCall call : plan.calls()) {
             AdvisoryFunction f = call.function();
             if (f.kind() == AdvisoryFunction.Kind.XACT) {
+                LockKey key = call.certain() ? call.key(params) : null;
+                if (key != null && settings.transactionPooler()) {
+                    tracker.xactLocked(new LockTracker.Held(key, f.mode()));
+                }
                 continue; // left to the transaction
             }
             if (f.kind() == AdvisoryFunction.Kind.UNLOCK_ALL && call.certain()) {

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  */
 final class LockRelease {
     private static final Logger LOG = LoggerFactory.getLogger(LockGuard.class);
-    private static final String HELD = "SELECT p.pid, l.classid, l.objid, l.objsubid, l.mode "
+    static final String HELD = "SELECT p.pid, l.classid, l.objid, l.objsubid, l.mode "
             + "FROM (SELECT pg_backend_pid() AS pid) p LEFT JOIN pg_locks l "
             + "ON l.pid = p.pid AND l.locktype = 'advisory' AND l.granted";
 
@@ -35,7 +35,8 @@ final class LockRelease {
     record Leak(LockTracker.Held lock, LockTracker.Hold hold, int pid, Throwable site) {
     }
 
-    private record Rows(int pid, Set<LockTracker.Held> held) {
+    /** The backend's pid and the advisory locks it holds, as read from {@code pg_locks}. */
+    record Rows(int pid, Set<LockTracker.Held> held) {
     }
 
     private LockRelease() {
@@ -47,20 +48,26 @@ final class LockRelease {
      * @param raw     the unguarded connection
      * @param known   what the tracker knew
      * @param why     how the connection is going away, for the report ("was returned to the pool")
+     * @param reportedBefore in report mode, the locks this connection was already reported holding and left
+     *                holding: not reported again unless a statement of this borrow took them again (updated)
      * @return the session locks that were held (released unless in report mode)
      */
-    static List<Leak> atReturn(Connection raw, LockTracker.Drained known, GuardSettings settings, String why) {
+    static List<Leak> atReturn(Connection raw, LockTracker.Drained known, GuardSettings settings, String why,
+                               Set<LockTracker.Held> reportedBefore) {
         if (known.empty() && settings.check() != ReturnCheck.ALWAYS) {
             return List.of();
         }
         Integer previousTimeout = null;
+        Connection autoCommitOff = null;
         try {
             if (raw.isClosed()) {
                 return List.of();
             }
+            autoCommitOff = autoCommitForTheCheck(raw);
             previousTimeout = raw.getNetworkTimeout();
             raw.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, settings.releaseTimeout().toMillis()));
             Rows before = held(raw);
+            hintAtATransactionPooler(known, before, settings);
             if (before.held().isEmpty()) {
                 return List.of();
             }
@@ -72,13 +79,25 @@ final class LockRelease {
                 session.removeAll(held(raw).held());
             }
             List<Leak> leaks = new ArrayList<>();
+            if (settings.mode() == GuardMode.REPORT) {
+                reportedBefore.retainAll(session); // what the application released since is no longer left
+            }
             for (LockTracker.Held lock : session) {
                 LockTracker.Hold hold = known.held().get(lock);
-                Throwable site = hold != null ? hold.site() : known.unfollowedSite() != null ? known.unfollowedSite()
+                if (settings.mode() == GuardMode.REPORT && hold == null && !known.tried().containsKey(lock)
+                        && !reportedBefore.add(lock)) {
+                    continue; // reported at an earlier return and left held: one WARN per leaked lock
+                }
+                if (settings.mode() == GuardMode.REPORT) {
+                    reportedBefore.add(lock);
+                }
+                Throwable site = hold != null ? hold.site() : known.tried().containsKey(lock) ? known.tried().get(lock)
+                        : known.unfollowedSite() != null ? known.unfollowedSite()
                         : new Throwable("no call site known: taken where the guard could not see it, such as "
                         + "inside a server function");
                 Leak leak = new Leak(lock, hold, before.pid(), site);
-                report(leak, settings, why);
+                report(leak, settings, "when its connection (backend pid " + before.pid() + ") " + why,
+                        "Lockwarden released it");
                 leaks.add(leak);
             }
             return leaks;
@@ -88,6 +107,56 @@ final class LockRelease {
             return List.of();
         } finally {
             restore(raw, previousTimeout);
+            restoreAutoCommit(autoCommitOff);
+        }
+    }
+
+    /**
+     * A lock the guard saw taken, with no statement since that it could not follow, that the backend answering
+     * the check does not hold: the check runs on another server connection than the lock, which is what a
+     * transaction pooler does (or a statement such as {@code DISCARD ALL} released it). Said once per guard.
+     */
+    private static void hintAtATransactionPooler(LockTracker.Drained known, Rows answering, GuardSettings settings) {
+        if (settings.transactionPooler() || known.unfollowed() != null || known.held().isEmpty()
+                || answering.held().containsAll(known.held().keySet())) {
+            return;
+        }
+        if (settings.poolerHinted().compareAndSet(false, true)) {
+            LOG.warn("session advisory lock {} was taken on this connection and never unlocked, yet backend pid {}, "
+                    + "which answered the check at return, does not hold it: the check ran on another server "
+                    + "connection, as behind PgBouncer in transaction pooling (or a statement such as DISCARD ALL "
+                    + "released it). Behind a transaction pooler the check at return cannot work: set "
+                    + "lockwarden.pooler=transaction (said once)", known.held().keySet().iterator().next().key(),
+                    answering.pid());
+        }
+    }
+
+    /**
+     * A connection with autocommit off and no transaction open (a pool with {@code autoCommit=false} that rolled
+     * back before its reset) would open a transaction for the check and keep it open, idle with a snapshot, into
+     * the next borrow. So the check runs in autocommit: switching it on outside a transaction sends nothing to
+     * the server. Returns the pgjdbc connection whose autocommit must be switched off again, or null.
+     */
+    private static Connection autoCommitForTheCheck(Connection raw) throws SQLException {
+        if (raw.getAutoCommit() || TransactionStatus.of(raw) != TransactionStatus.State.IDLE
+                || !raw.isWrapperFor(org.postgresql.PGConnection.class)) {
+            return null; // inside the application's own transaction: checked there, as the pool left it
+        }
+        Connection pg = raw.unwrap(org.postgresql.core.BaseConnection.class);
+        pg.setAutoCommit(true);
+        return pg;
+    }
+
+    private static void restoreAutoCommit(Connection pg) {
+        if (pg == null) {
+            return;
+        }
+        try {
+            if (!pg.isClosed()) {
+                pg.setAutoCommit(false);
+            }
+        } catch (SQLException e) {
+            LOG.debug("could not switch autocommit off again: {}", e.getMessage());
         }
     }
 
@@ -105,33 +174,44 @@ final class LockRelease {
     }
 
     private static Rows held(Connection raw) throws SQLException {
+        try (Statement st = raw.createStatement(); ResultSet rs = st.executeQuery(HELD)) {
+            return rows(rs);
+        }
+    }
+
+    /** Reads the rows of {@link #HELD} (pid, classid, objid, objsubid, mode; more columns are ignored). */
+    static Rows rows(ResultSet rs) throws SQLException {
         Set<LockTracker.Held> held = new LinkedHashSet<>();
         int pid = 0;
-        try (Statement st = raw.createStatement(); ResultSet rs = st.executeQuery(HELD)) {
-            while (rs.next()) {
-                pid = rs.getInt(1);
-                long classid = rs.getLong(2);
-                if (rs.wasNull()) {
-                    continue;
-                }
-                LockKey key = LockKey.fromPgLocks(classid, rs.getLong(3), rs.getInt(4));
-                LockMode mode = "ShareLock".equals(rs.getString(5)) ? LockMode.SHARED : LockMode.EXCLUSIVE;
-                held.add(new LockTracker.Held(key, mode));
+        while (rs.next()) {
+            pid = rs.getInt(1);
+            long classid = rs.getLong(2);
+            if (rs.wasNull()) {
+                continue;
             }
+            LockKey key = LockKey.fromPgLocks(classid, rs.getLong(3), rs.getInt(4));
+            LockMode mode = "ShareLock".equals(rs.getString(5)) ? LockMode.SHARED : LockMode.EXCLUSIVE;
+            held.add(new LockTracker.Held(key, mode));
         }
         return new Rows(pid, held);
     }
 
-    private static void report(Leak leak, GuardSettings settings, String why) {
+    /**
+     * Logs one leak at WARN and, unless in report mode, gives it to the listener.
+     *
+     * @param when     when it was found, e.g. "when its connection (backend pid 42) was returned to the pool"
+     * @param released what the guard did in release and fail-fast modes
+     */
+    static void report(Leak leak, GuardSettings settings, String when, String released) {
         leak.site().setStackTrace(CallSites.withoutGuardFrames(leak.site().getStackTrace()));
         LockTracker.Hold hold = leak.hold();
         Duration heldFor = hold == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - hold.sinceNanos());
         String times = hold == null ? "" : hold.count() > 1 ? ", taken " + hold.count() + " times (re-entrant)" : "";
         String after = hold == null ? "for an unknown time" : "for " + heldFor.toMillis() + " ms";
-        String outcome = settings.mode() == GuardMode.REPORT ? "left it held (report mode)" : "Lockwarden released it";
-        LOG.warn("session advisory lock {} ({}{}) was still held {} when its connection (backend pid {}) {}; {}. "
+        String outcome = settings.mode() == GuardMode.REPORT ? "left it held (report mode)" : released;
+        LOG.warn("session advisory lock {} ({}{}) was still held {} {}; {}. "
                         + "Release it where it is taken, or use pg_advisory_xact_lock inside the transaction. Taken here:",
-                leak.lock().key(), leak.lock().mode().name().toLowerCase(), times, after, leak.pid(), why, outcome,
+                leak.lock().key(), leak.lock().mode().name().toLowerCase(), times, after, when, outcome,
                 leak.site());
         if (settings.mode() != GuardMode.REPORT) {
             try {

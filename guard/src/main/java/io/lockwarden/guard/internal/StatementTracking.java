@@ -46,7 +46,7 @@ final class StatementTracking {
             last = null;
             return call.run();
         }
-        connection.beforeLocking(plan, params);
+        connection.beforeLocking(plan, params, true);
         T result;
         try {
             result = call.run();
@@ -87,7 +87,7 @@ final class StatementTracking {
         boolean relevant = false;
         for (BatchEntry e : entries) {
             if (e.plan().relevant()) {
-                connection.beforeLocking(e.plan(), e.params());
+                connection.beforeLocking(e.plan(), e.params(), false);
                 relevant = true;
             }
         }
