@@ -199,7 +199,7 @@ public final class TargetMonitor implements AutoCloseable {
             return;
         }
         if (election == null) {
-            election = new LeaderElection(name(), login.leaderDataSource(), heartbeat);
+            election = new LeaderElection(name(), login.leaderDataSource(), heartbeat, interval, clock);
         }
         if (!election.ensure()) {
             return;
