@@ -33,11 +33,12 @@ import picocli.CommandLine.Spec;
  * override the configuration file; flags about the one {@code --url} database are refused with {@code --config}.
  */
 @Command(name = "watch", mixinStandardHelpOptions = true,
-        description = {"Watch advisory locks continuously: Prometheus metrics, an HTTP API and dashboard,",
-            "incident logs, and (off by default) ending idle session-lock holders by policy.",
+        description = {"Watch advisory locks continuously: Prometheus metrics, an HTTP API and dashboard, incident "
+            + "logs, and (off by default) ending idle session-lock holders by policy.",
             "Stops on SIGTERM/SIGINT; SIGHUP reloads --config without losing history.",
-            "With --config, --listen, --interval, --audit-log, --web.config.file and --allowed-host",
-            "override the file's settings."},
+            "With --config, the flags --listen, --interval, --audit-log, --web.config.file and --allowed-host "
+            + "override the file's settings; the flags about one database (-h, -p, -U, -d, --pgbouncer, --enforce, "
+            + "...) are refused."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped cleanly (--once: nothing at warning level)", "1:--once: findings or a target down",
             "2:bad input or error"})
@@ -45,8 +46,8 @@ final class WatchCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(WatchCommand.class);
 
     /** Options about the one database of --url: with --config, the file's targets say these. */
-    private static final List<String> PER_TARGET = List.of("--pgbouncer", "--namespace", "--idle-threshold",
-            "--enforce", "--idle-holders-older-than", "--max-terminations-per-minute");
+    private static final List<String> PER_TARGET = List.of("--host", "--port", "--user", "--dbname", "--pgbouncer",
+            "--namespace", "--idle-threshold", "--enforce", "--idle-holders-older-than", "--max-terminations-per-minute");
 
     @ParentCommand
     Main main;
