@@ -70,4 +70,21 @@ class IncidentLogTest {
     private static List<String> incidentLines(ByteArrayOutputStream log) {
         return log.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("target app: incident")).toList();
     }
+
+    @Test
+    void aTargetThatStaysDownIsWarnedOnceNotAtEveryRetry() throws Exception {
+        TargetConfig down = TargetConfig.of("gone", "jdbc:postgresql://127.0.0.1:1/x", "nobody",
+                new TargetConfig.Secret(null, null, "not-a-secret"));
+        WatchConfig config = new WatchConfig(Duration.ofMillis(100), 2, null, 0, null, null, null, List.of(down));
+        PrintStream old = System.err;
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+        try (Watchdog w = Watchdog.builder(config).serving(false).start()) {
+            Thread.sleep(2000); // tries at 0, ~0.15, ~0.35, ~0.75, ~1.55 s (back-off)
+        } finally {
+            System.setErr(old);
+        }
+        assertThat(log.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("target gone: connect failed")))
+                .as(log.toString(StandardCharsets.UTF_8)).hasSize(1);
+    }
 }

@@ -75,7 +75,7 @@ public final class Enforcer {
     /**
      * Acts on one sample.
      *
-     * @param c        a connection to the target for the terminating statements
+     * @param conn     a connection to the target for the terminating statements
      * @param leader   true while this replica holds the target's leader lock; asked again before each termination
      * @param fencePid the backend holding this replica's leader lock (-1 for none)
      * @return the decisions taken, one per candidate

@@ -221,8 +221,9 @@ public final class TargetMonitor implements AutoCloseable {
         meters.error(stage);
         failures++;
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-        if (!msg.equals(lastError)) {
-            LOG.warn("target {}: {} failed: {}", name(), stage, msg);
+        if (!(stage + ": " + msg).equals(lastError)) {
+            // once per distinct failure, not at every retry
+            LOG.warn("target {}: {} failed: {}", name(), stage, LogText.of(msg));
         }
         lastError = stage + ": " + msg;
         if (!"enforce".equals(stage)) {
