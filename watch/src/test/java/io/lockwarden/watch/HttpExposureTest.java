@@ -78,7 +78,7 @@ class HttpExposureTest {
             assertThat(Targets.get(w, "/healthz").statusCode()).isEqualTo(200);
             assertThat(Targets.get(w, "/api/targets").statusCode()).isEqualTo(200);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("answered while 64 requests hang")
-                    .isLessThan(Duration.ofSeconds(2));
+                    .isLessThan(Duration.ofSeconds(5)); // the JDK server hung here until the client gave up (30 s)
             // every silent connection is closed by the server after the idle timeout
             for (Socket s : loris) {
                 s.setSoTimeout(10_000);
