@@ -111,12 +111,14 @@ class HttpExposureTest {
             int port = w.port();
             assertThat(raw(port, "attacker.example:" + port, "/api/snapshot")).startsWith("HTTP/1.1 421");
             assertThat(raw(port, "attacker.example", "/")).startsWith("HTTP/1.1 421");
-            assertThat(raw(port, "attacker.example.", "/metrics")).startsWith("HTTP/1.1 421");
-            assertThat(raw(port, "127.0.0.1.attacker.example", "/metrics")).startsWith("HTTP/1.1 421");
-            assertThat(raw(port, "127.0.0.1:" + port, "/metrics")).startsWith("HTTP/1.1 200");
+            assertThat(raw(port, "attacker.example.", "/api/holders")).startsWith("HTTP/1.1 421");
+            assertThat(raw(port, "127.0.0.1.attacker.example", "/api/targets")).startsWith("HTTP/1.1 421");
+            assertThat(raw(port, "127.0.0.1:" + port, "/api/targets")).startsWith("HTTP/1.1 200");
             assertThat(raw(port, "localhost:" + port, "/")).startsWith("HTTP/1.1 200");
-            assertThat(raw(port, "[::1]:" + port, "/metrics")).startsWith("HTTP/1.1 200");
-            assertThat(raw(port, "LockWarden.Internal:" + port, "/metrics")).startsWith("HTTP/1.1 200");
+            assertThat(raw(port, "[::1]:" + port, "/api/targets")).startsWith("HTTP/1.1 200");
+            assertThat(raw(port, "LockWarden.Internal:" + port, "/api/targets")).startsWith("HTTP/1.1 200");
+            // metrics carry no session details and Prometheus scrapes by DNS name: any Host
+            assertThat(raw(port, "watch1.prod.example:" + port, "/metrics")).startsWith("HTTP/1.1 200");
             // the probes reveal nothing and must answer a Kubernetes kubelet whatever Host it sends
             assertThat(raw(port, "attacker.example", "/healthz")).startsWith("HTTP/1.1 200");
         }

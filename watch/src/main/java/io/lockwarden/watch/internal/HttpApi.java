@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * request holds no thread (Jetty parses without blocking), so slow clients cannot starve {@code /metrics} or the
  * probes; at most 16 threads and 1,000 connections. TLS, client certificates and basic auth come from a
  * {@link WebConfig} (the exporter-toolkit web configuration format); the {@code Host} header is checked against
- * an allow-list (DNS rebinding). {@code /healthz} and {@code /readyz} answer without authentication and
- * whatever the Host (they reveal nothing), for liveness probes. Read-only: only GET and HEAD. Nothing it serves
+ * an allow-list (DNS rebinding) for the dashboard and the API; {@code /metrics} answers any Host name (Prometheus
+ * scrapes by DNS name) but still requires authentication when configured. {@code /healthz} and {@code /readyz}
+ * answer without authentication and whatever the Host (they reveal nothing), for liveness probes. Read-only: only GET and HEAD. Nothing it serves
  * contains a password. Thread-safe.
  */
 public final class HttpApi implements AutoCloseable {
@@ -198,7 +199,9 @@ public final class HttpApi implements AutoCloseable {
                 // checked below
             }
         }
-        if (!access.hostAllowed(x.getHeaders().get(HttpHeader.HOST))) {
+        // the dashboard and the API (query texts, client addresses) only for allowed names; /metrics (bounded
+        // labels, no session details) also by any name, since Prometheus scrapes by DNS name (watch1:9187)
+        if (!path.equals("/metrics") && !access.hostAllowed(x.getHeaders().get(HttpHeader.HOST))) {
             send(x, r, cb, 421, "text/plain", "this host name is not served here (DNS rebinding defence): open the "
                     + "dashboard by IP address or localhost, or add the name with --allowed-host / allowed_hosts\n");
             return;
