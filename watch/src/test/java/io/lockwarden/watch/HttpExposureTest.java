@@ -119,6 +119,21 @@ class HttpExposureTest {
             assertThat(raw(port, "LockWarden.Internal:" + port, "/api/targets")).startsWith("HTTP/1.1 200");
             // metrics carry no session details and Prometheus scrapes by DNS name: any Host
             assertThat(raw(port, "watch1.prod.example:" + port, "/metrics")).startsWith("HTTP/1.1 200");
+            // read-only: HEAD gets the headers alone, anything else 405
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("HEAD /api/targets HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                String head = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                assertThat(head).startsWith("HTTP/1.1 200").endsWith("\r\n\r\n").doesNotContain("\"name\"");
+            }
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("DELETE /api/targets HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+                        .startsWith("HTTP/1.1 405");
+            }
             // the probes reveal nothing and must answer a Kubernetes kubelet whatever Host it sends
             assertThat(raw(port, "attacker.example", "/healthz")).startsWith("HTTP/1.1 200");
         }
