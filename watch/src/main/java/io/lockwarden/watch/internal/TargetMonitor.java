@@ -241,7 +241,8 @@ public final class TargetMonitor implements AutoCloseable {
      */
     private void logIncidents(Diagnosis d) {
         Map<String, OpenIncident> now = new LinkedHashMap<>();
-        Set<Finding> grouped = new HashSet<>();
+        // by identity: a finding's equals/hashCode would walk its keys (up to 100,000) at every sample
+        Set<Finding> grouped = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Incident i : d.incidents()) {
             grouped.addAll(i.findings());
             if (!i.severity().isProblem()) {
