@@ -162,6 +162,15 @@ class WatchCommandTest {
     }
 
     @Test
+    void onceReportsATargetThatIsDownInOneShortLineAndExitsOne() throws Exception {
+        Path f = dir.resolve("down.yml");
+        Files.writeString(f, "targets:\n  - name: gone\n    connection: postgresql://nobody@127.0.0.1:1/x\n");
+        CliRun r = CliRun.run(Map.of("PGPASSWORD", "not-a-secret"), "watch", "--config", f.toString(), "--once");
+        assertThat(r.exit()).as(r.err()).isEqualTo(1);
+        assertThat(r.out().strip()).isEqualTo("gone: down (connect: Connection to 127.0.0.1:1 refused.)");
+    }
+
+    @Test
     void aBadWebConfigurationFileIsOneLineAndExitTwoEvenWithOnce() throws Exception {
         Path web = dir.resolve("web.yml");
         Files.writeString(web, "basic_auth_users:\n  ops: plain-password\n");

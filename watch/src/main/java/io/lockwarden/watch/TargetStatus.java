@@ -24,11 +24,12 @@ public record TargetStatus(String name, String health, String lastError, int hel
 
     /**
      * One short line, e.g. {@code billing: up, 12 held, 3 waiting; 1 incident: idle-session-locks (error)} or
-     * {@code billing: down (connect: connection refused)}.
+     * {@code billing: down (connect: Connection to db3:5432 refused.)}; a long error is cut after its first
+     * sentence.
      */
     public String line() {
         if (!health.equals("up")) {
-            return name + ": " + health + (lastError == null ? "" : " (" + lastError + ")");
+            return name + ": " + health + (lastError == null ? "" : " (" + firstSentence(lastError) + ")");
         }
         String head = name + ": up, " + held + " held, " + waiting + " waiting";
         if (incidents.isEmpty()) {
@@ -36,5 +37,11 @@ public record TargetStatus(String name, String health, String lastError, int hel
         }
         return head + "; " + incidents.size() + (incidents.size() == 1 ? " incident: " : " incidents: ")
                 + String.join(", ", incidents);
+    }
+
+    /** A long error cut after its first sentence (the driver's advice that follows is in the log). */
+    private static String firstSentence(String error) {
+        int end = error.indexOf(". ");
+        return error.length() <= 100 || end < 0 ? error : error.substring(0, end + 1);
     }
 }
