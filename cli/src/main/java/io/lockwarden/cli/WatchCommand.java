@@ -3,14 +3,11 @@ package io.lockwarden.cli;
 import io.lockwarden.watch.ConfigException;
 import io.lockwarden.watch.Policy;
 import io.lockwarden.watch.TargetConfig;
+import io.lockwarden.watch.TargetStatus;
 import io.lockwarden.watch.WatchConfig;
 import io.lockwarden.watch.Watchdog;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,28 +18,42 @@ import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code lockwarden watch}: runs the watchdog ({@link Watchdog}) for one database given like {@code diagnose}'s,
  * or for the targets of a {@code lockwarden.yml}. Runs until SIGTERM/SIGINT; SIGHUP re-reads the configuration
  * file (keeping history). {@code --once} samples every target once, prints one line each and exits (0 clean,
- * 1 findings or a target down, 2 bad input).
+ * 1 findings or a target down, 2 bad input) without binding any port. Flags for the whole watchdog
+ * ({@code --listen}, {@code --interval}, {@code --audit-log}, {@code --web.config.file}, {@code --allowed-host})
+ * override the configuration file; flags about the one {@code --url} database are refused with {@code --config}.
  */
 @Command(name = "watch", mixinStandardHelpOptions = true,
-        description = {"Watch advisory locks continuously: Prometheus metrics, an HTTP API and dashboard,",
-            "incident logs, and (off by default) ending idle session-lock holders by policy.",
-            "Stops on SIGTERM/SIGINT; SIGHUP reloads --config without losing history."},
+        description = {"Watch advisory locks continuously: Prometheus metrics, an HTTP API and dashboard, incident "
+            + "logs, and (off by default) ending idle session-lock holders by policy.",
+            "Stops on SIGTERM/SIGINT; SIGHUP reloads --config without losing history.",
+            "With --config, the flags --listen, --interval, --audit-log, --web.config.file and --allowed-host "
+            + "override the file's settings; the flags about one database (-h, -p, -U, -d, --pgbouncer, --enforce, "
+            + "...) are refused."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped cleanly (--once: nothing at warning level)", "1:--once: findings or a target down",
             "2:bad input or error"})
 final class WatchCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(WatchCommand.class);
 
+    /** Options about the one database of --url: with --config, the file's targets say these. */
+    private static final List<String> PER_TARGET = List.of("--host", "--port", "--user", "--dbname", "--pgbouncer",
+            "--namespace", "--idle-threshold", "--enforce", "--idle-holders-older-than", "--max-terminations-per-minute");
+
     @ParentCommand
     Main main;
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     ConnectionOptions connection;
@@ -59,12 +70,21 @@ final class WatchCommand implements Callable<Integer> {
     List<String> namespaces = new ArrayList<>();
 
     @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
-            description = "Sampling interval (default: ${DEFAULT-VALUE}).")
+            description = "Sampling interval, 100ms to 1h (default: ${DEFAULT-VALUE}; overrides the file's interval).")
     Duration interval;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9187",
-            description = "HTTP address for /metrics, the API and the dashboard (default: ${DEFAULT-VALUE}).")
+            description = "HTTP address for /metrics, the API and the dashboard, e.g. 0.0.0.0:9187 or [::1]:9187 "
+                    + "(default: ${DEFAULT-VALUE}; overrides the file's listen).")
     String listen;
+
+    @Option(names = "--web.config.file", paramLabel = "FILE", description = "TLS, client certificates and basic "
+            + "auth for the HTTP side, in the web configuration format of Prometheus exporters (docs/watch.md).")
+    Path webConfig;
+
+    @Option(names = "--allowed-host", paramLabel = "NAME", description = "A host name the dashboard and API "
+            + "answer to besides IP addresses and localhost (DNS rebinding defence); repeatable; * allows any.")
+    List<String> allowedHosts;
 
     @Option(names = "--idle-threshold", paramLabel = "DURATION", defaultValue = "60s",
             converter = DurationConverter.class, description = "Idle holders become warnings (and the "
@@ -83,10 +103,11 @@ final class WatchCommand implements Callable<Integer> {
             description = "Policy: cap per target (default: ${DEFAULT-VALUE}).")
     int cap;
 
-    @Option(names = "--audit-log", paramLabel = "FILE", description = "JSON-lines audit log (required with --enforce).")
+    @Option(names = "--audit-log", paramLabel = "FILE", description = "JSON-lines audit log (required with --enforce; "
+            + "overrides the file's audit_log).")
     Path auditLog;
 
-    @Option(names = "--once", description = "Sample every target once, print a line each, exit.")
+    @Option(names = "--once", description = "Sample every target once, print a line each, exit (serves nothing).")
     boolean once;
 
     @Override
@@ -96,36 +117,101 @@ final class WatchCommand implements Callable<Integer> {
         if (file != null && connection.url != null) {
             throw new CliException("--url and --config exclude each other: put the database in the configuration file");
         }
-        WatchConfig config = file != null ? WatchConfig.load(file) : single(ctx);
-        if (once) {
-            config = new WatchConfig(config.interval(), config.concurrency(), config.bind(), 0, config.history(),
-                    config.auditLog(), config.leaderHeartbeat(), config.targets());
+        WatchConfig config;
+        if (file != null) {
+            for (String flag : PER_TARGET) {
+                if (given(flag)) {
+                    throw new CliException(flag + " applies to the one --url database; with --config set it per "
+                            + "target in " + file + " (docs/watch.md)");
+                }
+            }
+            config = overridden(WatchConfig.load(file));
+        } else {
+            config = single(ctx);
         }
         Watchdog w;
         try {
-            w = Watchdog.builder(config).scheduled(!once).start();
+            w = Watchdog.builder(config).scheduled(!once).serving(!once).start();
         } catch (UncheckedIOException e) {
             throw new CliException(e.getMessage(), e);
         }
         if (once) {
             try (w) {
                 w.sampleNow();
-                return report(ctx.out(), w, config);
+                return report(ctx.out(), w);
             }
         }
-        ctx.out().println("lockwarden watch: " + config.targets().size() + " target(s); dashboard and metrics at http://"
-                + config.bind() + ":" + w.port() + "/");
+        ctx.out().println("lockwarden watch: " + config.targets().size() + " target(s); dashboard and metrics at "
+                + w.url());
         ctx.out().flush();
         if (file != null) {
-            onHangup(w, file);
+            onHangup(w, file, this::overridden);
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Thread hook = new Thread(() -> {
             w.close();
             stopped.countDown();
-        }, "lockwarden-watch-stop"));
-        stopped.await();
+        }, "lockwarden-watch-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            // embedded (tests): an interrupt stops the watchdog as SIGTERM would
+            Runtime.getRuntime().removeShutdownHook(hook);
+            w.close();
+            Thread.currentThread().interrupt();
+        }
         return 0;
+    }
+
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    /** The file's configuration with the whole-watchdog flags given on the command line applied over it. */
+    private WatchConfig overridden(WatchConfig fromFile) {
+        try {
+            WatchConfig c = fromFile;
+            if (given("--interval")) {
+                c = c.withInterval(interval);
+            }
+            if (given("--audit-log")) {
+                c = c.with(c.interval(), auditLog, c.targets());
+            }
+            String bind = null;
+            int port = -1;
+            if (given("--listen")) {
+                Listen l = listen();
+                bind = l.host();
+                port = l.port();
+            }
+            return c.withHttp(bind, port, webConfig, allowedHosts);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
+        }
+    }
+
+    private record Listen(String host, int port) {
+    }
+
+    private Listen listen() {
+        int colon = listen.lastIndexOf(':');
+        if (colon < 0) {
+            throw new CliException("--listen must be HOST:PORT, got '" + listen + "'");
+        }
+        String host = listen.substring(0, colon);
+        if (host.contains(":") && !(host.startsWith("[") && host.endsWith("]"))) {
+            throw new CliException("--listen: write an IPv6 address in brackets, e.g. [::1]:9187, got '" + listen + "'");
+        }
+        try {
+            int port = Integer.parseInt(listen.substring(colon + 1));
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return new Listen(host, port);
+        } catch (NumberFormatException e) {
+            throw new CliException("--listen must be HOST:PORT with a port from 0 to 65535, got '" + listen + "'");
+        }
     }
 
     private WatchConfig single(CliContext ctx) {
@@ -151,57 +237,46 @@ final class WatchCommand implements Callable<Integer> {
             t = t.withPgBouncer(new TargetConfig.Console(console.jdbcUrl(), console.user(), new TargetConfig.Secret(
                     null, null, console.password().map(io.lockwarden.connect.Password::reveal).orElse(null))));
         }
-        int colon = listen.lastIndexOf(':');
-        if (colon < 0) {
-            throw new CliException("--listen must be HOST:PORT, got '" + listen + "'");
-        }
-        int port;
+        Listen l = listen();
         try {
-            port = Integer.parseInt(listen.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new CliException("--listen must be HOST:PORT with a numeric port, got '" + listen + "'");
-        }
-        try {
-            return new WatchConfig(interval, 4, listen.substring(0, colon), port, null, auditLog, null, List.of(t));
+            return new WatchConfig(interval, 4, l.host(), l.port(), null, auditLog, null, List.of(t), webConfig,
+                    allowedHosts);
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
     }
 
-    private static int report(PrintStream out, Watchdog w, WatchConfig config) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + w.port() + "/api/targets"))
-                .build(), HttpResponse.BodyHandlers.ofString()).body();
-        com.fasterxml.jackson.databind.JsonNode targets = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+    private static int report(PrintStream out, Watchdog w) {
         boolean problems = false;
-        for (com.fasterxml.jackson.databind.JsonNode t : targets) {
-            StringBuilder line = new StringBuilder(t.path("name").asText()).append(": ").append(t.path("health").asText());
-            if (t.path("health").asText().equals("up")) {
-                line.append(", ").append(t.path("held").asInt()).append(" held, ").append(t.path("waiting").asInt())
-                        .append(" waiting");
-                for (com.fasterxml.jackson.databind.JsonNode i : t.path("incidents")) {
-                    line.append("; ").append(i.path("rule").asText()).append(" (").append(i.path("severity").asText())
-                            .append(")");
-                    problems = true;
-                }
-            } else {
-                line.append(" (").append(t.path("last_error").asText()).append(")");
-                problems = true;
-            }
-            out.println(line);
+        for (TargetStatus t : w.status()) {
+            out.println(printable(t.line()));
+            problems |= t.problems();
         }
         out.flush();
         return problems ? 1 : 0;
     }
 
+    /** Control characters (from a server's error text) shown as \\xNN, never sent raw to the terminal. */
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> {
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+                b.append(String.format("\\x%02x", c));
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.toString();
+    }
+
     /** SIGHUP re-reads the file; a bad file is logged and the running configuration kept. JDK-internal API. */
     @SuppressWarnings("sunapi")
-    private static void onHangup(Watchdog w, Path file) {
+    private static void onHangup(Watchdog w, Path file, java.util.function.UnaryOperator<WatchConfig> flags) {
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
                 try {
-                    w.reload(WatchConfig.load(file));
-                } catch (ConfigException | IllegalArgumentException e) {
+                    w.reload(flags.apply(WatchConfig.load(file)));
+                } catch (ConfigException | IllegalArgumentException | CliException e) {
                     LOG.error("SIGHUP: keeping the running configuration: {}", e.getMessage());
                 }
             });

@@ -20,20 +20,33 @@ import java.util.Set;
  * @param auditLog        the JSON-lines audit log of enforcement decisions, or null (then enforcement must be off)
  * @param leaderHeartbeat how often a replica's leader lock is checked: losing it stops enforcement within this time
  * @param targets         the databases to watch, with unique names
+ * @param webConfigFile   the HTTP side's TLS and basic-auth settings in the Prometheus exporters' web configuration
+ *                        format ({@code --web.config.file}), or null for plain HTTP without authentication
+ * @param allowedHosts    host names the HTTP side answers to besides IP literals and {@code localhost} (the
+ *                        {@code Host} header check against DNS rebinding); {@code *} allows any
  */
 public record WatchConfig(Duration interval, int concurrency, String bind, int port, Duration history, Path auditLog,
-                          Duration leaderHeartbeat, List<TargetConfig> targets) {
+                          Duration leaderHeartbeat, List<TargetConfig> targets, Path webConfigFile,
+                          List<String> allowedHosts) {
+    /** The shortest sampling interval. */
+    public static final Duration MIN_INTERVAL = Duration.ofMillis(100);
+    /** The longest sampling interval: a watchdog that samples less often than this watches nothing. */
+    public static final Duration MAX_INTERVAL = Duration.ofHours(1);
 
     /** Validates. @throws IllegalArgumentException with the setting name and the fix */
     public WatchConfig {
         Objects.requireNonNull(interval, "interval");
-        if (interval.toMillis() < 100) {
-            throw new IllegalArgumentException("interval must be at least 100ms, e.g. 10s");
+        if (interval.compareTo(MIN_INTERVAL) < 0 || interval.compareTo(MAX_INTERVAL) > 0) {
+            throw new IllegalArgumentException("interval must be between 100ms and 1h, e.g. 10s");
         }
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1");
         }
         bind = bind == null ? "127.0.0.1" : bind;
+        if (bind.startsWith("[") && bind.endsWith("]")) {
+            bind = bind.substring(1, bind.length() - 1); // [::1] as written in HOST:PORT
+        }
+        allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535");
         }
@@ -55,6 +68,12 @@ public record WatchConfig(Duration interval, int concurrency, String bind, int p
         }
     }
 
+    /** Without a web configuration file or allowed host names: plain HTTP, IP literals and localhost only. */
+    public WatchConfig(Duration interval, int concurrency, String bind, int port, Duration history, Path auditLog,
+                       Duration leaderHeartbeat, List<TargetConfig> targets) {
+        this(interval, concurrency, bind, port, history, auditLog, leaderHeartbeat, targets, null, null);
+    }
+
     /** One target, 10 s interval, concurrency 4, 127.0.0.1 on {@code port}, 6 h history, no audit log. */
     public static WatchConfig of(TargetConfig target, int port) {
         return new WatchConfig(Duration.ofSeconds(10), 4, null, port, null, null, null, List.of(target));
@@ -72,12 +91,34 @@ public record WatchConfig(Duration interval, int concurrency, String bind, int p
 
     /** A copy with other settings of the whole watchdog. */
     public WatchConfig with(Duration newInterval, Path newAuditLog, List<TargetConfig> newTargets) {
-        return new WatchConfig(newInterval, concurrency, bind, port, history, newAuditLog, leaderHeartbeat, newTargets);
+        return new WatchConfig(newInterval, concurrency, bind, port, history, newAuditLog, leaderHeartbeat, newTargets,
+                webConfigFile, allowedHosts);
+    }
+
+    /**
+     * A copy with the HTTP side changed (command-line flags override the file: null keeps a value).
+     *
+     * @param newBind    listen address, or null to keep
+     * @param newPort    port, or -1 to keep
+     * @param newWeb     web configuration file, or null to keep
+     * @param newHosts   allowed host names, or null to keep
+     */
+    public WatchConfig withHttp(String newBind, int newPort, Path newWeb, List<String> newHosts) {
+        return new WatchConfig(interval, concurrency, newBind == null ? bind : newBind, newPort < 0 ? port : newPort,
+                history, auditLog, leaderHeartbeat, targets, newWeb == null ? webConfigFile : newWeb,
+                newHosts == null ? allowedHosts : newHosts);
+    }
+
+    /** A copy with another sampling interval. @throws IllegalArgumentException when out of bounds */
+    public WatchConfig withInterval(Duration newInterval) {
+        return new WatchConfig(newInterval, concurrency, bind, port, history, auditLog, leaderHeartbeat, targets,
+                webConfigFile, allowedHosts);
     }
 
     /** A copy with another leader heartbeat. */
     public WatchConfig withLeaderHeartbeat(Duration heartbeat) {
-        return new WatchConfig(interval, concurrency, bind, port, history, auditLog, heartbeat, targets);
+        return new WatchConfig(interval, concurrency, bind, port, history, auditLog, heartbeat, targets, webConfigFile,
+                allowedHosts);
     }
 
     /** The target of that name. @throws IllegalArgumentException when there is none */

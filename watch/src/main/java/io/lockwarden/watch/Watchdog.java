@@ -4,7 +4,9 @@ import io.lockwarden.watch.internal.AuditLog;
 import io.lockwarden.watch.internal.HttpApi;
 import io.lockwarden.watch.internal.TargetMonitor;
 import io.lockwarden.watch.internal.WatchMetrics;
+import io.lockwarden.watch.internal.WebConfig;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -49,7 +51,8 @@ public final class Watchdog implements AutoCloseable {
     private volatile WatchConfig config;
     private volatile boolean closed;
 
-    private Watchdog(WatchConfig config, String replica, Clock clock, boolean schedule) {
+    private Watchdog(WatchConfig config, String replica, Clock clock, boolean schedule, boolean serve,
+                     Duration idleTimeout) {
         this.config = config;
         this.replica = replica;
         this.clock = clock;
@@ -59,7 +62,14 @@ public final class Watchdog implements AutoCloseable {
                 add(t);
             }
             samplers = Executors.newFixedThreadPool(config.concurrency(), daemon("lockwarden-sampler"));
-            this.http = new HttpApi(config.bind(), config.port(), this::monitors, metrics);
+            // read even when not serving, so that --once also refuses a bad file
+            WebConfig web = config.webConfigFile() == null ? WebConfig.NONE : WebConfig.read(config.webConfigFile());
+            if (serve) {
+                this.http = new HttpApi(config.bind(), config.port(), new HttpApi.Exposure(web, config.allowedHosts(),
+                        idleTimeout), this::monitors, metrics);
+            } else {
+                this.http = null;
+            }
         } catch (RuntimeException e) {
             targets.values().forEach(TargetMonitor::close);
             if (audit != null) {
@@ -71,14 +81,18 @@ public final class Watchdog implements AutoCloseable {
         if (schedule) {
             ticker.scheduleAtFixedRate(this::tick, 0, config.interval().toMillis(), TimeUnit.MILLISECONDS);
         }
-        LOG.info("lockwarden watch: {} target(s), every {} ms, http://{}:{}/ (replica {})", targets.size(),
-                config.interval().toMillis(), config.bind(), http.port(), replica);
+        if (http != null) {
+            String host = config.bind().contains(":") ? "[" + config.bind() + "]" : config.bind();
+            LOG.info("lockwarden watch: {} target(s), every {} ms, {}://{}:{}/ (replica {})", targets.size(),
+                    config.interval().toMillis(), http.tls() ? "https" : "http", host, http.port(), replica);
+        }
     }
 
     /**
      * Starts watching: binds the HTTP port and schedules sampling every interval.
      *
      * @throws java.io.UncheckedIOException when the port cannot be bound or the audit log cannot be opened
+     * @throws ConfigException when the web configuration file is invalid or its TLS files cannot be loaded
      */
     public static Watchdog start(WatchConfig config) {
         return builder(config).start();
@@ -139,9 +153,11 @@ public final class Watchdog implements AutoCloseable {
     public synchronized void reload(WatchConfig next) {
         Objects.requireNonNull(next, "next");
         if (!next.bind().equals(config.bind()) || (next.port() != config.port() && config.port() != 0)
-                || !Objects.equals(next.auditLog(), config.auditLog()) || !next.interval().equals(config.interval())) {
-            throw new IllegalArgumentException("interval, listen and audit_log cannot change on reload: restart "
-                    + "the watchdog to change them");
+                || !Objects.equals(next.auditLog(), config.auditLog()) || !next.interval().equals(config.interval())
+                || !Objects.equals(next.webConfigFile(), config.webConfigFile())
+                || !next.allowedHosts().equals(config.allowedHosts())) {
+            throw new IllegalArgumentException("interval, listen, audit_log, web_config_file and allowed_hosts "
+                    + "cannot change on reload: restart the watchdog to change them");
         }
         Map<String, TargetConfig> wanted = new LinkedHashMap<>();
         next.targets().forEach(t -> wanted.put(t.name(), t));
@@ -166,9 +182,34 @@ public final class Watchdog implements AutoCloseable {
         LOG.info("reload: {} target(s) (was {})", next.targets().size(), previous.targets().size());
     }
 
-    /** The HTTP port actually bound. */
+    /** The HTTP port actually bound. @throws IllegalStateException when started without serving */
     public int port() {
+        if (http == null) {
+            throw new IllegalStateException("this watchdog serves no HTTP (started with serving(false))");
+        }
         return http.port();
+    }
+
+    /**
+     * The dashboard's address, e.g. {@code https://[::1]:9187/}.
+     *
+     * @throws IllegalStateException when started without serving
+     */
+    public String url() {
+        String host = config.bind().contains(":") ? "[" + config.bind() + "]" : config.bind();
+        return (http != null && http.tls() ? "https" : "http") + "://" + host + ":" + port() + "/";
+    }
+
+    /**
+     * Where each target stands after its last sample, in configuration order: for {@code --once} and for code
+     * that embeds the watchdog without its HTTP side.
+     */
+    public List<TargetStatus> status() {
+        List<TargetStatus> out = new ArrayList<>();
+        for (TargetMonitor m : monitors()) {
+            out.add(m.status());
+        }
+        return out;
     }
 
     /** This replica's id, as written in the audit log. */
@@ -218,7 +259,9 @@ public final class Watchdog implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        http.close();
+        if (http != null) {
+            http.close();
+        }
         targets.values().forEach(TargetMonitor::close);
         if (audit != null) {
             audit.close();
@@ -239,6 +282,8 @@ public final class Watchdog implements AutoCloseable {
         private String replica = UUID.randomUUID().toString().substring(0, 8);
         private Clock clock = Clock.systemUTC();
         private boolean schedule = true;
+        private boolean serve = true;
+        private Duration idleTimeout = Duration.ofSeconds(10);
 
         private Builder(WatchConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -262,9 +307,27 @@ public final class Watchdog implements AutoCloseable {
             return this;
         }
 
+        /** Whether to serve HTTP (default true); false: no port is bound (for {@code --once}). */
+        public Builder serving(boolean on) {
+            this.serve = on;
+            return this;
+        }
+
+        /**
+         * How long an HTTP connection may stay silent, mid-request or between requests, before it is closed
+         * (default 10 s).
+         */
+        public Builder httpIdleTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("the HTTP idle timeout must be positive");
+            }
+            this.idleTimeout = timeout;
+            return this;
+        }
+
         /** Starts the watchdog. @throws java.io.UncheckedIOException as {@link Watchdog#start(WatchConfig)} */
         public Watchdog start() {
-            return new Watchdog(config, replica, clock, schedule);
+            return new Watchdog(config, replica, clock, schedule, serve, idleTimeout);
         }
     }
 }

@@ -141,4 +141,21 @@ class ConfigTest {
                     .doesNotContain(server.password());
         }
     }
+
+    @Test
+    void readsTheWebConfigurationFileRelativeToItselfTheAllowedHostsAndAnIpv6Listen() throws Exception {
+        WatchConfig c = WatchConfig.load(write("""
+                listen: "[::1]:9187"
+                web_config_file: web.yml
+                allowed_hosts: [watch.example.internal, localhost]
+                targets:
+                  - name: a
+                    connection: jdbc:postgresql://db1:5432/a
+                """));
+        assertThat(c.webConfigFile()).isEqualTo(dir.resolve("web.yml").toAbsolutePath());
+        assertThat(c.allowedHosts()).containsExactly("watch.example.internal", "localhost");
+        assertThat(c.bind()).isEqualTo("::1");
+        assertThat(c.withHttp("0.0.0.0", 0, null, null).webConfigFile()).as("a flag overrides only what it names")
+                .isEqualTo(c.webConfigFile());
+    }
 }

@@ -161,4 +161,76 @@ class EnforcementTest {
             });
         }
     }
+
+    @Test
+    void underTheCapTheBlockersThatFreeTheMostWaitersAreEndedFirstAndTheAuditLogSaysWhy() throws Exception {
+        PostgresServer server = PostgresServer.shared();
+        Path log = dir.resolve("audit.jsonl");
+        Policy policy = new Policy(Policy.Mode.ENFORCE, Duration.ofSeconds(1),
+                new Policy.Match(Pattern.compile("order-leak-.*"), null, null), null, 2);
+        TargetConfig target = Targets.of("app", server, dir).withPolicy(policy);
+        WatchConfig config = new WatchConfig(Duration.ofSeconds(10), 2, null, 0, null, log, null, List.of(target));
+        try (LockSessions sessions = new LockSessions(server);
+             Watchdog w = Watchdog.builder(config).scheduled(false).start()) {
+            // four leaks that block nobody, idle the longest: the order an idle-first or pid-first policy would pick
+            List<Integer> plain = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Connection c = sessions.open("order-leak-plain-" + i);
+                LockSessions.exec(c, "SELECT pg_advisory_lock(4100 + " + i + ")");
+                plain.add(LockSessions.pid(c));
+            }
+            for (int pid : plain) {
+                awaitIdle(sessions, pid, 1);
+            }
+            // two leaks with sessions waiting behind them: two behind the first, one behind the second
+            Connection big = sessions.open("order-leak-blocker-big");
+            LockSessions.exec(big, "SELECT pg_advisory_lock(4200)");
+            Connection small = sessions.open("order-leak-blocker-small");
+            LockSessions.exec(small, "SELECT pg_advisory_lock(4201)");
+            int bigPid = LockSessions.pid(big);
+            int smallPid = LockSessions.pid(small);
+            List<Integer> waiters = new ArrayList<>();
+            for (String sql : List.of("SELECT pg_advisory_lock(4200)", "SELECT pg_advisory_lock(4200)",
+                    "SELECT pg_advisory_lock(4201)")) {
+                Connection waiter = sessions.open("order-waiter");
+                waiters.add(LockSessions.pid(waiter));
+                sessions.blockOn(waiter, sql);
+            }
+            awaitIdle(sessions, bigPid, 1);
+            awaitIdle(sessions, smallPid, 1);
+
+            w.sampleNow();
+            List<JsonNode> entries = audit(log);
+            List<JsonNode> ended = entries.stream().filter(e -> e.path("outcome").asText().equals("terminated"))
+                    .toList();
+            assertThat(ended).extracting(e -> e.path("pid").asInt()).containsExactly(bigPid, smallPid);
+            assertThat(ended.get(0).path("order").asInt()).isEqualTo(1);
+            assertThat(ended.get(0).path("waiters").asInt()).isEqualTo(2);
+            assertThat(ended.get(0).path("reason").asText()).contains("order 1 of 6 (blockers first): 2 sessions wait");
+            assertThat(ended.get(1).path("order").asInt()).isEqualTo(2);
+            assertThat(ended.get(1).path("waiters").asInt()).isEqualTo(1);
+            assertThat(entries.stream().filter(e -> e.path("outcome").asText().equals("cap")))
+                    .extracting(e -> e.path("pid").asInt()).containsExactlyInAnyOrderElementsOf(plain)
+                    .hasSize(4);
+            assertThat(entries.stream().filter(e -> e.path("outcome").asText().equals("cap")))
+                    .allSatisfy(e -> assertThat(e.path("order").asInt()).isBetween(3, 6));
+            // pg_locks: the blockers are gone, every waiter now holds its lock, the plain leaks still hold theirs
+            assertThat(sessions.alive(bigPid)).isFalse();
+            assertThat(sessions.alive(smallPid)).isFalse();
+            Targets.await("the three waiters hold their locks", 30, () -> {
+                try {
+                    int held = 0;
+                    for (int pid : waiters) {
+                        held += sessions.heldInPgLocks(pid);
+                    }
+                    return held >= 2; // the two behind 4200 queue: one holds it, then the other after it ends
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            for (int pid : plain) {
+                assertThat(sessions.heldInPgLocks(pid)).isEqualTo(1);
+            }
+        }
+    }
 }

@@ -40,7 +40,7 @@ public final class ConfigReader {
 
     private static final YAMLFactory YAML = new YAMLFactory();
     private static final Set<String> TOP = Set.of("interval", "concurrency", "listen", "history", "audit_log",
-            "leader_heartbeat", "targets");
+            "leader_heartbeat", "targets", "web_config_file", "allowed_hosts");
     private static final Set<String> TARGET = Set.of("name", "connection", "user", "password_env", "password_file",
             "pgbouncer", "namespaces", "policy", "alerts");
     private static final Set<String> CONSOLE = Set.of("connection", "user", "password_env", "password_file");
@@ -105,12 +105,27 @@ public final class ConfigReader {
             bind = l.substring(0, colon);
             port = integer(new Node(l.substring(colon + 1), listen.at()), "listen port", 0, 65535);
         }
+        Path web = null;
+        if (top.containsKey("web_config_file")) {
+            web = Path.of(string(top.get("web_config_file"), "web_config_file"));
+            web = file.toAbsolutePath().getParent() == null ? web : file.toAbsolutePath().getParent().resolve(web);
+        }
+        List<String> hosts = new ArrayList<>();
+        if (top.containsKey("allowed_hosts")) {
+            for (Node n : list(top.get("allowed_hosts"), "allowed_hosts")) {
+                hosts.add(string(n, "allowed_hosts"));
+            }
+        }
+        Duration interval = duration(top.get("interval"), "interval", Duration.ofSeconds(10));
+        if (interval.compareTo(WatchConfig.MIN_INTERVAL) < 0 || interval.compareTo(WatchConfig.MAX_INTERVAL) > 0) {
+            throw error(top.get("interval"), "interval", "must be between 100ms and 1h, e.g. 10s");
+        }
         try {
-            return new WatchConfig(duration(top.get("interval"), "interval", Duration.ofSeconds(10)),
+            return new WatchConfig(interval,
                     top.containsKey("concurrency") ? integer(top.get("concurrency"), "concurrency", 1, 256) : 4,
                     bind, port, duration(top.get("history"), "history", null),
                     top.containsKey("audit_log") ? Path.of(string(top.get("audit_log"), "audit_log")) : null,
-                    duration(top.get("leader_heartbeat"), "leader_heartbeat", null), targets);
+                    duration(top.get("leader_heartbeat"), "leader_heartbeat", null), targets, web, hosts);
         } catch (IllegalArgumentException e) {
             throw error(root, "configuration", e.getMessage());
         }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,7 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies a target's {@link Policy} to one sample: picks idle holders of session locks idle for at least the
- * policy's duration and admitted by its patterns, skips (with the reason) holders idle in a transaction and those
+ * policy's duration and admitted by its patterns, blockers first (the sessions with the most waiters behind them,
+ * then the longest idle, so that under the per-minute cap the terminations that free the most work come first),
+ * skips (with the reason) holders idle in a transaction and those
  * the snapshot calls unsafe, honours dry-run and
  * the per-minute cap, and has inspect's {@link Terminator} (the one {@code lockwarden release} uses) recheck and
  * end the rest, with two more conditions in its plan: still idle for the policy's duration, and fenced by this
@@ -72,12 +75,12 @@ public final class Enforcer {
     /**
      * Acts on one sample.
      *
-     * @param c        a connection to the target for the terminating statements
+     * @param conn     a connection to the target for the terminating statements
      * @param leader   true while this replica holds the target's leader lock; asked again before each termination
      * @param fencePid the backend holding this replica's leader lock (-1 for none)
      * @return the decisions taken, one per candidate
      */
-    public List<Decision> enforce(Connection c, Policy policy, Snapshot s, List<Finding> findings,
+    public List<Decision> enforce(Connection conn, Policy policy, Snapshot s, List<Finding> findings,
                                   List<HoldTracker.TrackedHold> tracked, BooleanSupplier leader, int fencePid) {
         List<Decision> out = new ArrayList<>();
         if (policy.mode() == Policy.Mode.OFF) {
@@ -92,6 +95,10 @@ public final class Enforcer {
             f.pids().forEach(p -> incidents.computeIfAbsent(p, k -> new ArrayList<>()).add(f.rule()));
         }
         Set<String> skipsNow = new HashSet<>();
+        // blockers first: under the cap, the sessions whose end frees the most waiters go first, then the
+        // longest idle
+        Map<Integer, Integer> behind = waitersBehind(s);
+        List<Candidate> candidates = new ArrayList<>();
         for (Map.Entry<Integer, List<HoldTracker.TrackedHold>> e : byPid.entrySet()) {
             SessionInfo si = e.getValue().get(0).session();
             if (si == null || !(si.idle() || si.idleInTransaction())) {
@@ -102,7 +109,19 @@ public final class Enforcer {
                     || !policy.admits(si.applicationName(), si.user(), si.database())) {
                 continue;
             }
-            ObjectNode entry = entry(si, e.getValue(), idle, incidents.getOrDefault(si.pid(), List.of()));
+            candidates.add(new Candidate(si, e.getValue(), idle, behind.getOrDefault(si.pid(), 0)));
+        }
+        candidates.sort(Comparator.comparingInt(Candidate::waiters).reversed()
+                .thenComparing(Candidate::idle, Comparator.reverseOrder()).thenComparingInt(c -> c.session().pid()));
+        int order = 0;
+        for (Candidate c : candidates) {
+            SessionInfo si = c.session();
+            Duration idle = c.idle();
+            order++;
+            String rank = "; order " + order + " of " + candidates.size() + " (blockers first): " + c.waiters()
+                    + (c.waiters() == 1 ? " session waits" : " sessions wait") + " behind it";
+            ObjectNode entry = entry(si, c.holds(), idle, incidents.getOrDefault(si.pid(), List.of()));
+            entry.put("order", order).put("waiters", c.waiters());
             if (si.idleInTransaction()) {
                 skip(out, skipsNow, entry, si, "skip", "unsafe", "it is idle in an open transaction"
                         + (si.hasUncommittedWrites() ? " with uncommitted writes (backend_xid " + si.backendXid() + ")"
@@ -126,7 +145,7 @@ public final class Enforcer {
             }
             if (recent.size() >= policy.maxTerminationsPerMinute()) {
                 skip(out, skipsNow, entry, si, "skip", "cap", "cap of " + policy.maxTerminationsPerMinute()
-                        + " terminations per minute reached; retried at a later sample");
+                        + " terminations per minute reached; retried at a later sample" + rank);
                 continue;
             }
             if (!leader.getAsBoolean()) {
@@ -146,15 +165,50 @@ public final class Enforcer {
             recent.addLast(now);
             // the intent is on disk before the signal, so a crash between the two still leaves a trace
             audit.append(entry.deepCopy().put("decision", "terminate").put("outcome", "attempting")
-                    .put("reason", "idle session-lock holder for " + idle.toSeconds() + " s; rechecking and terminating"));
-            Decision d = new Decision("terminate", terminate(c, plan, idle, entry));
+                    .put("reason", "idle session-lock holder for " + idle.toSeconds() + " s; rechecking and terminating"
+                            + rank));
+            Decision d = new Decision("terminate", terminate(conn, plan, idle, entry));
             entry.put("decision", d.decision()).put("outcome", d.outcome());
+            entry.put("reason", entry.path("reason").asText() + rank);
             audit.append(entry);
             LOG.info("target {}: enforcement {} pid {} ({}): {}", target, d.outcome(), si.pid(), si.applicationName(),
                     entry.path("reason").asText());
             out.add(d);
         }
         recordedSkips = skipsNow;
+        return out;
+    }
+
+    /** A session the policy considers in this sample, with how many sessions wait behind it. */
+    private record Candidate(SessionInfo session, List<HoldTracker.TrackedHold> holds, Duration idle, int waiters) {
+    }
+
+    /**
+     * For each blocking pid, how many sessions wait behind it, directly or through a chain of waiters
+     * ({@code pg_blocking_pids}, as read in the snapshot).
+     */
+    static Map<Integer, Integer> waitersBehind(Snapshot s) {
+        Map<Integer, List<Integer>> blockers = new HashMap<>();
+        for (SessionInfo si : s.sessions()) {
+            if (!si.blockingPids().isEmpty()) {
+                blockers.put(si.pid(), si.blockingPids());
+            }
+        }
+        Map<Integer, Set<Integer>> behind = new HashMap<>();
+        for (Map.Entry<Integer, List<Integer>> w : blockers.entrySet()) {
+            Deque<Integer> todo = new ArrayDeque<>(w.getValue());
+            Set<Integer> seen = new HashSet<>();
+            while (!todo.isEmpty()) {
+                int b = todo.removeFirst();
+                if (b == w.getKey() || !seen.add(b)) {
+                    continue;
+                }
+                behind.computeIfAbsent(b, k -> new HashSet<>()).add(w.getKey());
+                todo.addAll(blockers.getOrDefault(b, List.of()));
+            }
+        }
+        Map<Integer, Integer> out = new HashMap<>();
+        behind.forEach((pid, set) -> out.put(pid, set.size()));
         return out;
     }
 

@@ -3,6 +3,7 @@ package io.lockwarden.watch.internal;
 import io.lockwarden.inspect.AdvisoryLockRow;
 import io.lockwarden.inspect.Diagnosis;
 import io.lockwarden.inspect.Finding;
+import io.lockwarden.inspect.Incident;
 import io.lockwarden.inspect.InspectionException;
 import io.lockwarden.inspect.Inspector;
 import io.lockwarden.inspect.SessionInfo;
@@ -58,7 +59,7 @@ public final class TargetMonitor implements AutoCloseable {
     private volatile SampleStats stats;
     private int failures;
     private Instant nextAttempt = Instant.EPOCH;
-    private Map<String, Finding> openIncidents = new LinkedHashMap<>();
+    private Map<String, OpenIncident> openIncidents = new LinkedHashMap<>();
 
     /** A monitor for one target; it connects at its first sample. */
     public TargetMonitor(TargetConfig config, Duration interval, Duration historySpan, Duration heartbeat,
@@ -180,7 +181,7 @@ public final class TargetMonitor implements AutoCloseable {
             lastSuccess = clock.millis();
             nextAttempt = Instant.EPOCH;
             meters.sampled(st, System.nanoTime() - start);
-            logIncidents(findings);
+            logIncidents(d);
             stage = "enforce";
             enforce(s, findings, tracked);
         } catch (SQLException | RuntimeException e) {
@@ -198,7 +199,7 @@ public final class TargetMonitor implements AutoCloseable {
             return;
         }
         if (election == null) {
-            election = new LeaderElection(name(), login.leaderDataSource(), heartbeat);
+            election = new LeaderElection(name(), login.leaderDataSource(), heartbeat, interval, clock);
         }
         if (!election.ensure()) {
             return;
@@ -220,8 +221,9 @@ public final class TargetMonitor implements AutoCloseable {
         meters.error(stage);
         failures++;
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-        if (!msg.equals(lastError)) {
-            LOG.warn("target {}: {} failed: {}", name(), stage, msg);
+        if (!(stage + ": " + msg).equals(lastError)) {
+            // once per distinct failure, not at every retry
+            LOG.warn("target {}: {} failed: {}", name(), stage, LogText.of(msg));
         }
         lastError = stage + ": " + msg;
         if (!"enforce".equals(stage)) {
@@ -232,26 +234,73 @@ public final class TargetMonitor implements AutoCloseable {
         }
     }
 
-    private void logIncidents(List<Finding> findings) {
-        Map<String, Finding> now = new LinkedHashMap<>();
-        for (Finding f : findings) {
-            if (f.severity().isProblem()) {
-                // identity by rule and sessions: rendering the keys (up to 100,000) at every sample would cost more than the rules
-                now.put(f.rule() + " " + f.pids(), f);
+    /**
+     * One log line when an incident (as {@code diagnose} groups findings) appears, one when it changes materially
+     * (its holders, its severity, or its waiters start, stop, or double or halve), one when it clears. Problem
+     * findings outside any incident are logged the same way, by rule.
+     */
+    private void logIncidents(Diagnosis d) {
+        Map<String, OpenIncident> now = new LinkedHashMap<>();
+        // by identity: a finding's equals/hashCode would walk its keys (up to 100,000) at every sample
+        Set<Finding> grouped = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Incident i : d.incidents()) {
+            grouped.addAll(i.findings());
+            if (!i.severity().isProblem()) {
+                continue;
+            }
+            String key = i.kind().id() + (i.prepared().isEmpty() ? "" : " " + i.prepared().get(0).gid()) + " "
+                    + i.remedy().action();
+            Set<Integer> holders = new java.util.TreeSet<>();
+            i.holders().forEach(h -> holders.add(h.pid()));
+            String fix = i.remedy().command() != null ? i.remedy().command() : i.remedy().note();
+            now.put(key, new OpenIncident(i.kind().id(), i.severity().name().toLowerCase(java.util.Locale.ROOT),
+                    i.summary(), fix, holders, i.waiterPids().size(), clock.instant()));
+        }
+        for (Finding f : d.findings()) {
+            if (f.severity().isProblem() && !grouped.contains(f)) {
+                now.putIfAbsent("rule " + f.rule(), new OpenIncident(f.rule(),
+                        f.severity().name().toLowerCase(java.util.Locale.ROOT), f.message(), f.fix(),
+                        new java.util.TreeSet<>(f.pids()), 0, clock.instant()));
             }
         }
-        for (Map.Entry<String, Finding> e : now.entrySet()) {
-            if (!openIncidents.containsKey(e.getKey())) {
-                Finding f = e.getValue();
-                LOG.warn("target {}: incident {} ({}): {} Fix: {}", name(), f.rule(), f.severity(), f.message(), f.fix());
+        for (Map.Entry<String, OpenIncident> e : now.entrySet()) {
+            OpenIncident was = openIncidents.get(e.getKey());
+            OpenIncident is = e.getValue();
+            if (was == null) {
+                LOG.warn("target {}: incident {} ({}): {}; fix: {}", name(), is.kind(), is.severity(),
+                        LogText.of(is.summary()), LogText.of(is.fix()));
+            } else {
+                e.setValue(is.since(was.since()));
+                if (was.materiallyDifferent(is)) {
+                    LOG.warn("target {}: incident {} changed ({}): {}; fix: {}", name(), is.kind(), is.severity(),
+                            LogText.of(is.summary()), LogText.of(is.fix()));
+                } else {
+                    e.setValue(was); // compare the next sample with what was last logged
+                }
             }
         }
-        for (Map.Entry<String, Finding> e : openIncidents.entrySet()) {
+        for (Map.Entry<String, OpenIncident> e : openIncidents.entrySet()) {
             if (!now.containsKey(e.getKey())) {
-                LOG.info("target {}: incident cleared: {} {}", name(), e.getValue().rule(), e.getValue().pids());
+                OpenIncident was = e.getValue();
+                LOG.info("target {}: incident {} cleared after {} s", name(), was.kind(),
+                        Duration.between(was.since(), clock.instant()).toSeconds());
             }
         }
         openIncidents = now;
+    }
+
+    /** An incident as last logged. */
+    private record OpenIncident(String kind, String severity, String summary, String fix, Set<Integer> holders,
+                                int waiters, Instant since) {
+        OpenIncident since(Instant first) {
+            return new OpenIncident(kind, severity, summary, fix, holders, waiters, first);
+        }
+
+        boolean materiallyDifferent(OpenIncident o) {
+            boolean waitersMoved = (waiters == 0) != (o.waiters == 0) || o.waiters >= 2 * Math.max(1, waiters)
+                    || waiters >= 2 * Math.max(1, o.waiters);
+            return !severity.equals(o.severity) || !holders.equals(o.holders) || waitersMoved;
+        }
     }
 
     /** The watchdog's own leader locks (of any replica) are not application locks: drop them from the sample. */
@@ -339,6 +388,18 @@ public final class TargetMonitor implements AutoCloseable {
     /** A description of where the target is (host:port/db as user), never a password. */
     public String describe() {
         return login.describe();
+    }
+
+    /** Where the target stands, for {@code --once} and embedding code. */
+    public io.lockwarden.watch.TargetStatus status() {
+        SampleStats st = stats;
+        Diagnosis d = diagnosis;
+        boolean isUp = up && st != null && d != null;
+        List<String> incidents = !isUp ? List.of() : d.incidents().stream().filter(i -> i.severity().isProblem())
+                .map(i -> i.kind().id() + " (" + i.severity().name().toLowerCase(java.util.Locale.ROOT) + ")").toList();
+        boolean problems = !isUp || d.findings().stream().anyMatch(f -> f.severity().isProblem());
+        return new io.lockwarden.watch.TargetStatus(name(), health(), lastError, isUp ? st.held() : 0,
+                isUp ? st.waiting() : 0, incidents, problems);
     }
 
     /** The connection state for the API, e.g. {@code up}, {@code down}, {@code pending}. */
