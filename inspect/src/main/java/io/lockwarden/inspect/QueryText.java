@@ -17,7 +17,7 @@ package io.lockwarden.inspect;
  *       masked to the end.</li>
  * </ul>
  * Kept as they are: keywords and identifiers (also {@code "quoted identifiers"} and {@code U&"..."}), operators,
- * {@code $n} parameters, whitespace and comments ({@code --} and nested {@code /* *&#47;}; they are not
+ * {@code $n} parameters, whitespace and comments ({@code --} and nested block comments; they are not
  * literals, so a commented-out literal is kept: lexers and pg_stat_statements agree on that). The full text is
  * available only behind the options documented as sensitive ({@code --show-query-text}).
  *
