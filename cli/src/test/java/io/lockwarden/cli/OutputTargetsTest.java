@@ -3,6 +3,7 @@ package io.lockwarden.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import io.lockwarden.testkit.fixture.PostgresServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -195,6 +196,21 @@ class OutputTargetsTest {
         }
         try (Stream<Path> s = Files.list(target)) {
             assertThat(s).as("nothing left in the directory").isEmpty();
+        }
+    }
+
+    @Test
+    void watchRefusesAnAuditLogThatIsADirectoryBeforeSampling() throws Exception {
+        Path target = Files.createDirectories(dir.resolve("audit"));
+        PostgresServer server = PostgresServer.shared();
+        CliRun r = CliRun.run(CliRun.env(server), "watch", "--url", server.jdbcUrl(), "--enforce", "dry-run",
+                "--audit-log", target.toString(), "--once");
+        assertThat(r.exit()).as(r.err()).isEqualTo(2);
+        assertThat(r.err().strip().lines()).as(r.err()).singleElement().asString()
+                .contains("audit log " + target).contains("directory");
+        assertThat(Files.isDirectory(target)).isTrue();
+        try (Stream<Path> s = Files.list(target)) {
+            assertThat(s).isEmpty();
         }
     }
 
