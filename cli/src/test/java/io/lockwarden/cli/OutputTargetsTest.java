@@ -150,6 +150,35 @@ class OutputTargetsTest {
     }
 
     @Test
+    void aLinkToAStandardStreamIsWrittenThroughNotRenamedOver() throws Exception {
+        // /proc/self/fd/N of a regular file: replacing the file by name would miss the descriptor's reader
+        Path file = Files.writeString(dir.resolve("captured.txt"), "");
+        Path link = dir.resolve("report-to-fd");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.READ)) {
+            Object key = Files.getAttribute(file, "unix:ino");
+            // the test JVM's own descriptor for this file, found through /proc/self/fd
+            Path fd;
+            try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+                fd = fds.filter(p -> {
+                    try {
+                        return Files.isSameFile(p, file) && key.equals(Files.getAttribute(p, "unix:ino"));
+                    } catch (IOException e) {
+                        return false;
+                    }
+                }).findFirst().orElseThrow();
+            }
+            Files.createSymbolicLink(link, fd);
+            CliRun r = run("scan", "-o", link.toString(), source.toString());
+            assertThat(r.exit()).as(r.err()).isEqualTo(1);
+            assertThat(Files.isSymbolicLink(link)).isTrue();
+            assertThat(Files.getAttribute(file, "unix:ino")).as("the same file, not a new one renamed over it")
+                    .isEqualTo(key);
+            assertThat(Files.readString(file)).contains("leak.sql");
+        }
+    }
+
+    @Test
     void aDanglingSymlinkCreatesItsTarget() throws Exception {
         Path link = Files.createSymbolicLink(dir.resolve("baseline-link.json"), Path.of("baseline.json"));
         CliRun r = run("scan", "--write-baseline", link.toString(), source.toString());

@@ -112,10 +112,26 @@ public final class OutputFile {
         }
     }
 
-    /** Paths under /dev and /proc name streams and descriptors: never rename over them, whatever they point to. */
+    /**
+     * Paths under /dev and /proc name streams and descriptors ({@code /dev/stdout} may be a regular file the shell
+     * opened): never rename over them, whatever they point to. True also when a link on the way leads there.
+     */
     private static boolean special(Path path) {
         Path p = path.normalize();
-        return p.startsWith("/dev") || p.startsWith("/proc");
+        for (int i = 0; i <= MAX_LINKS; i++) {
+            if (p.startsWith("/dev") || p.startsWith("/proc")) {
+                return true;
+            }
+            if (!Files.isSymbolicLink(p)) {
+                return false;
+            }
+            try {
+                p = p.getParent().resolve(Files.readSymbolicLink(p)).normalize();
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return false;
     }
 
     private static Path realPath(Path target, Path path) {
