@@ -62,6 +62,10 @@ final class DiagnoseCommand implements Callable<Integer> {
             + "and pg_stat_statements (text format; JSON always has everything).")
     boolean all;
 
+    @Option(names = "--show-query-text", description = "SENSITIVE: show query texts whole, with their literals "
+            + "(passwords, personal data). By default every literal is shown as a placeholder ($1, $2 ...).")
+    boolean showQueryText;
+
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
             description = "text (default) or json (documented in docs/diagnose-json.md).")
     Format format;
@@ -124,7 +128,7 @@ final class DiagnoseCommand implements Callable<Integer> {
 
     private Inspector inspector(PGSimpleDataSource ds, ConnectionSettings console) {
         Inspector.Builder builder = Inspector.builder(ds)
-                .options(RuleOptions.defaults().withIdleThreshold(idleThreshold));
+                .options(RuleOptions.defaults().withIdleThreshold(idleThreshold)).fullQueryText(showQueryText);
         namespaces.forEach(builder::namespace);
         if (console != null) {
             builder.pgBouncer(console);

@@ -1,18 +1,16 @@
 package io.lockwarden.cli;
 
 import io.lockwarden.LockKey;
+import io.lockwarden.cli.internal.OutputFile;
+import io.lockwarden.cli.internal.OutputFileException;
 import io.lockwarden.postmortem.LogFormat;
 import io.lockwarden.postmortem.LogReader;
 import io.lockwarden.postmortem.Postmortem;
 import io.lockwarden.postmortem.Report;
 import io.lockwarden.postmortem.ReportFormat;
 import io.lockwarden.postmortem.UnreadableLogException;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -117,6 +115,13 @@ final class PostmortemCommand implements Callable<Integer> {
             }
             pm.knownKey(LockKey.named(k.substring(0, slash), k.substring(slash + 1)));
         }
+        if (output != null) {
+            try {
+                OutputFile.check(output);
+            } catch (OutputFileException e) {
+                return usage(err, e.getMessage());
+            }
+        }
         Report report;
         try {
             report = pm.build().analyze(reader.build(), files, main.context().in());
@@ -124,31 +129,18 @@ final class PostmortemCommand implements Callable<Integer> {
             return usage(err, e.getMessage());
         }
         String text = fmt.render(report);
-        try {
-            write(text);
-        } catch (IOException e) {
-            return usage(err, "cannot write " + output + ": " + e.getClass().getSimpleName()
-                    + "; choose a writable path");
-        }
-        return report.incident() ? 1 : 0;
-    }
-
-    private void write(String text) throws IOException {
         if (output == null) {
             PrintStream out = main.context().out();
             out.print(text);
             out.flush();
-            return;
+        } else {
+            try {
+                OutputFile.write(output, text);
+            } catch (OutputFileException e) {
+                return usage(err, e.getMessage());
+            }
         }
-        // Write next to the target and move it in place: an interrupted run leaves no half-written report.
-        Path dir = output.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, ".lockwarden-postmortem-", ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        return report.incident() ? 1 : 0;
     }
 
     private static LogFormat logFormat(String name) {

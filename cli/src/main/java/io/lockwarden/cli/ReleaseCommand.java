@@ -89,6 +89,10 @@ final class ReleaseCommand implements Callable<Integer> {
             + "running query cancelled).")
     boolean force;
 
+    @Option(names = "--show-query-text", description = "SENSITIVE: show query texts whole, with their literals "
+            + "(passwords, personal data). By default every literal is shown as a placeholder ($1, $2 ...).")
+    boolean showQueryText;
+
     @Option(names = "--namespace", paramLabel = "NAME", description = "Namespace of named keys to decode; repeatable.")
     List<String> namespaces = new ArrayList<>();
 
@@ -97,7 +101,7 @@ final class ReleaseCommand implements Callable<Integer> {
         CliContext ctx = main.context();
         PrintStream out = ctx.out();
         PGSimpleDataSource ds = new DatabaseLogin(ctx, connection.server(ctx)).server();
-        Inspector.Builder builder = Inspector.builder(ds).statements(false);
+        Inspector.Builder builder = Inspector.builder(ds).statements(false).fullQueryText(showQueryText);
         namespaces.forEach(builder::namespace);
         Inspector inspector = builder.build();
         Snapshot before = inspector.snapshot();

@@ -1,14 +1,14 @@
 package io.lockwarden.cli;
 
+import io.lockwarden.cli.internal.OutputFile;
+import io.lockwarden.cli.internal.OutputFileException;
 import io.lockwarden.scan.Baseline;
 import io.lockwarden.scan.ReportFormat;
 import io.lockwarden.scan.ScanException;
 import io.lockwarden.scan.ScanResult;
 import io.lockwarden.scan.Scanner;
 import io.lockwarden.scan.Severity;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,6 +79,11 @@ public final class ScanCommand implements Callable<Integer> {
             if (threads != null && threads < 1) {
                 return usage(err, "--threads must be at least 1");
             }
+            for (Path target : new Path[] {output, writeBaseline}) {
+                if (target != null) {
+                    OutputFile.check(target);
+                }
+            }
             Scanner.Builder b = Scanner.builder().baseDirectory(Path.of("").toAbsolutePath());
             if (threads != null) {
                 b.threads(threads);
@@ -92,14 +97,14 @@ public final class ScanCommand implements Callable<Integer> {
             }
             ScanResult result = b.build().scan(paths);
             if (writeBaseline != null) {
-                Baseline.write(writeBaseline, result.findings());
+                OutputFile.write(writeBaseline, Baseline.json(result.findings()));
                 err.println("wrote " + result.findings().size() + " finding(s) to baseline " + writeBaseline);
                 err.flush();
                 return 0;
             }
             String report = fmt.render(result, version());
             if (output != null) {
-                Files.writeString(output, report, StandardCharsets.UTF_8);
+                OutputFile.write(output, report);
             } else {
                 PrintStream out = main.context().out();
                 out.print(report);
@@ -108,8 +113,8 @@ public final class ScanCommand implements Callable<Integer> {
             return result.hasFindingsAtLeast(threshold) ? 1 : 0;
         } catch (ScanException e) {
             return usage(err, e.getMessage());
-        } catch (IOException e) {
-            return usage(err, "cannot write " + output + ": " + e.getClass().getSimpleName() + "; choose a writable path");
+        } catch (OutputFileException e) {
+            return usage(err, e.getMessage());
         } catch (RuntimeException e) {
             if (main.verbose) {
                 e.printStackTrace(err);

@@ -10,6 +10,7 @@ import io.lockwarden.cli.internal.soak.SoakReport;
 import io.lockwarden.cli.internal.soak.SoakRun;
 import io.lockwarden.cli.internal.soak.SoakSetupException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -159,9 +160,26 @@ public final class SoakCommand implements Callable<Integer> {
         String pw = password != null ? password : server.password().map(Password::reveal).orElse(null);
         Path dir = out != null ? out : Path.of("lockwarden-soak-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
+        checkOutDirectory(dir);
         long s = seed != null ? seed : System.nanoTime();
         return new SoakConfig(serverUrl, pooler, server.user(), pw, workers, runFor, keys, faultSet, faultRate, soakMode,
                 timeout, dir, s);
+    }
+
+    /** Refuses, before the run, an --out that names a file or lies under one: the series could never be written. */
+    private static void checkOutDirectory(Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("--out " + dir + " is a file, not a directory: name a directory "
+                    + "(created if missing) for soak.csv and soak.svg");
+        }
+        Path ancestor = dir.toAbsolutePath().getParent();
+        while (ancestor != null && !Files.exists(ancestor)) {
+            ancestor = ancestor.getParent();
+        }
+        if (ancestor != null && !Files.isDirectory(ancestor)) {
+            throw new IllegalArgumentException("--out " + dir + " cannot be created: " + ancestor + " is a file; "
+                    + "name a directory for soak.csv and soak.svg");
+        }
     }
 
     private static ConnectionSettings settings(java.util.function.Supplier<ConnectionSettings> resolve) {

@@ -40,6 +40,7 @@ public final class Inspector {
     private final List<Rule> rules;
     private final RuleOptions options;
     private final boolean statements;
+    private final boolean fullQueryText;
 
     private Inspector(Builder b) {
         this.dataSource = b.dataSource;
@@ -48,6 +49,7 @@ public final class Inspector {
         this.rules = List.copyOf(b.rules);
         this.options = b.options;
         this.statements = b.statements;
+        this.fullQueryText = b.fullQueryText;
     }
 
     /** An inspector with the default rules and options and no PgBouncer console. */
@@ -107,7 +109,7 @@ public final class Inspector {
     }
 
     private Snapshot read(Connection c, PgBouncerView bouncer) throws SQLException {
-        return new SnapshotQuery(decoder).read(c, bouncer, statements);
+        return new SnapshotQuery(decoder, fullQueryText).read(c, bouncer, statements);
     }
 
     /** Runs every rule on a snapshot; findings worst first, then by rule id. Never fails on valid input. */
@@ -163,6 +165,7 @@ public final class Inspector {
         private final List<Rule> rules = new ArrayList<>(Rules.defaults());
         private RuleOptions options = RuleOptions.defaults();
         private boolean statements = true;
+        private boolean fullQueryText;
 
         private Builder(DataSource dataSource) {
             this.dataSource = dataSource;
@@ -214,6 +217,18 @@ public final class Inspector {
         /** Whether to read {@code pg_stat_statements} when installed (default true; one extra query). */
         public Builder statements(boolean read) {
             this.statements = read;
+            return this;
+        }
+
+        /**
+         * Whether snapshots keep query texts whole (default false). By default every literal in a query text
+         * ({@link SessionInfo#query()}, {@link StatementStat#query()}) is replaced by a placeholder
+         * ({@link QueryText#normalize}), so passwords, personal data and tokens in statements never leave
+         * through a snapshot. <b>Sensitive:</b> true exposes whatever the sessions' statements contain to every
+         * consumer of the snapshot (terminal, JSON, the watchdog's API and logs).
+         */
+        public Builder fullQueryText(boolean full) {
+            this.fullQueryText = full;
             return this;
         }
 

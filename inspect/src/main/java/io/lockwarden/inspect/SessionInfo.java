@@ -27,8 +27,9 @@ import java.util.Optional;
  * @param waitEventType   e.g. {@code Lock}, or null
  * @param waitEvent       e.g. {@code advisory}, or null
  * @param backendXid      the transaction id when the open transaction has written; null otherwise
- * @param query           current or last query text, {@code <insufficient privilege>} when hidden; string
- *                        literals after {@code PASSWORD} are masked as {@code '***'}
+ * @param query           current or last query text, {@code <insufficient privilege>} when hidden; every
+ *                        literal replaced by a placeholder ({@link QueryText#normalize}) unless the inspector
+ *                        was built with {@code fullQueryText(true)}
  * @param backendType     {@code client backend} for ordinary sessions, or null when hidden
  * @param blockingPids    pids this session waits for (empty unless it waits on a lock)
  * @param detailsVisible  false when the reading role may not see this session's details

@@ -22,7 +22,7 @@ import java.util.List;
  * @param user        the waiter's role, or null
  * @param database    the waiter's database, or null
  * @param application the waiter's {@code application_name}, or null
- * @param statement   the waiting statement, or null
+ * @param statement   the waiting statement with every literal a placeholder ($1, $2 ...), or null
  */
 public record Wait(int pid, AdvisoryKey key, String mode, Instant start, Instant end, Double waitedMs,
                    WaitOutcome outcome, String freedBy, List<Integer> holders, List<Integer> queue, String user,

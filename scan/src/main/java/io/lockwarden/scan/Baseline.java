@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
@@ -65,11 +66,26 @@ public final class Baseline {
     }
 
     /**
-     * Writes the findings as a baseline file, replacing it.
+     * Writes the findings as a baseline file, replacing it (a plain write: the CLI writes baselines through its
+     * output-file rules with {@link #json(Collection)}).
      *
      * @throws ScanException naming the file when it cannot be written
      */
     public static void write(Path file, Collection<Finding> findings) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(file, json(findings), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ScanException("cannot write baseline " + file + ": " + e.getClass().getSimpleName()
+                    + "; choose a writable path");
+        }
+    }
+
+    /** The baseline document for these findings (what {@link #write} writes), as indented JSON text. */
+    public static String json(Collection<Finding> findings) {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", 1);
         root.put("tool", "lockwarden scan");
@@ -82,14 +98,9 @@ public final class Baseline {
             o.put("message", f.message());
         }
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            JSON.writeValue(file.toFile(), root);
-        } catch (IOException e) {
-            throw new ScanException("cannot write baseline " + file + ": " + e.getClass().getSimpleName()
-                    + "; choose a writable path");
+            return JSON.writeValueAsString(root) + "\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a baseline of plain strings always serialises", e);
         }
     }
 

@@ -5,6 +5,7 @@ import io.lockwarden.inspect.InspectionException;
 import io.lockwarden.inspect.KeyDecoder;
 import io.lockwarden.inspect.PgBouncerView;
 import io.lockwarden.inspect.PreparedTransaction;
+import io.lockwarden.inspect.QueryText;
 import io.lockwarden.inspect.ServerSettings;
 import io.lockwarden.inspect.SessionInfo;
 import io.lockwarden.inspect.Snapshot;
@@ -84,14 +85,17 @@ public final class SnapshotQuery {
     private static final String STATEMENTS_SQL = "SELECT query, calls, mean_exec_time, max_exec_time"
             + " FROM pg_stat_statements WHERE query ~* 'pg_(try_)?advisory' ORDER BY calls DESC LIMIT 50";
 
-    private static final java.util.regex.Pattern PASSWORD_LITERAL =
-            java.util.regex.Pattern.compile("(?i)(password\\s*(?:=\\s*)?)'(?:[^']|'')*'");
-
     private final KeyDecoder decoder;
+    private final boolean fullQueryText;
 
-    /** A query decoding keys with the given decoder. */
-    public SnapshotQuery(KeyDecoder decoder) {
+    /**
+     * A query decoding keys with the given decoder.
+     *
+     * @param fullQueryText keep query texts whole (sensitive); otherwise every literal becomes a placeholder
+     */
+    public SnapshotQuery(KeyDecoder decoder, boolean fullQueryText) {
         this.decoder = decoder;
+        this.fullQueryText = fullQueryText;
     }
 
     /**
@@ -174,11 +178,11 @@ public final class SnapshotQuery {
                 rows.tableEntries(), Optional.ofNullable(pgBouncer), stats, prepared);
     }
 
-    private static Optional<List<StatementStat>> readStatements(Connection c) {
+    private Optional<List<StatementStat>> readStatements(Connection c) {
         List<StatementStat> out = new ArrayList<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(STATEMENTS_SQL)) {
             while (rs.next()) {
-                out.add(new StatementStat(rs.getString(1), rs.getLong(2), rs.getDouble(3), rs.getDouble(4)));
+                out.add(new StatementStat(queryText(rs.getString(1)), rs.getLong(2), rs.getDouble(3), rs.getDouble(4)));
             }
             return Optional.of(out);
         } catch (SQLException e) {
@@ -187,19 +191,19 @@ public final class SnapshotQuery {
         }
     }
 
-    private static SessionInfo session(int pid, Array info) throws SQLException {
+    private SessionInfo session(int pid, Array info) throws SQLException {
         String[] f = text(info);
         boolean visible = !"<insufficient privilege>".equals(f[12]);
         List<Integer> blockers = f[14] == null || f[14].isEmpty() ? List.of()
                 : Arrays.stream(f[14].split(",")).map(Integer::valueOf).toList();
         return new SessionInfo(pid, f[0], f[1], f[2], f[3], LockRows.instant(f[4]), LockRows.instant(f[5]),
-                LockRows.instant(f[6]), LockRows.instant(f[7]), f[8], f[9], f[10], f[11], redact(f[12]), f[13], blockers,
+                LockRows.instant(f[6]), LockRows.instant(f[7]), f[8], f[9], f[10], f[11], visible ? queryText(f[12]) : f[12], f[13], blockers,
                 visible);
     }
 
-    /** Masks string literals after PASSWORD (e.g. ALTER ROLE ... PASSWORD '...') in query texts. */
-    static String redact(String query) {
-        return query == null ? null : PASSWORD_LITERAL.matcher(query).replaceAll("$1'***'");
+    /** The query text as it may leave: every literal a placeholder, unless the full text was asked for. */
+    private String queryText(String query) {
+        return fullQueryText ? query : QueryText.normalize(query);
     }
 
     private static String[] text(Array a) throws SQLException {

@@ -22,7 +22,7 @@ import java.util.List;
  * @param user      the entry's role
  * @param database  the entry's database
  * @param application the entry's application_name
- * @param statement the entry's statement, at most 300 characters
+ * @param statement the entry's statement with literals as placeholders ({@code QueryText}), at most 300 characters
  */
 public record LockEvent(Kind kind, long seq, Instant time, int pid, LockTag tag, String mode, Double afterMs,
                         List<Integer> holders, List<Integer> queue, String reason, List<Deadlock.Edge> edges,

@@ -1,5 +1,6 @@
 package io.lockwarden.postmortem.internal;
 
+import io.lockwarden.inspect.QueryText;
 import io.lockwarden.postmortem.Deadlock;
 import io.lockwarden.postmortem.LogEntry;
 import io.lockwarden.postmortem.internal.LockEvent.Kind;
@@ -133,7 +134,7 @@ public final class LockEvents {
     private static LockEvent event(Kind kind, LogEntry e, long seq, LockTag tag, String mode, Double after,
                                    List<Integer> holders, List<Integer> queue, String reason,
                                    List<Deadlock.Edge> edges) {
-        String st = e.statement();
+        String st = QueryText.normalize(e.statement()); // reports show statements with placeholders, never literals
         if (st != null && st.length() > STATEMENT_CHARS) {
             st = st.substring(0, STATEMENT_CHARS) + "...";
         }

@@ -17,7 +17,8 @@ import java.util.List;
 
 /**
  * The enforcement audit trail: one JSON object a line, appended and forced to disk ({@code fsync}) before the
- * call returns, so the line of a decision exists before the next action and survives a crash. The last 200
+ * call returns, so the line of a decision exists before the next action and survives a crash. A symbolic link is
+ * written through; a FIFO, a device or {@code /dev/stdout} is written to (not forced: they cannot be). The last 200
  * entries are also kept in memory for the dashboard. Thread-safe.
  */
 public final class AuditLog implements AutoCloseable {
@@ -26,6 +27,7 @@ public final class AuditLog implements AutoCloseable {
 
     private final Path file;
     private final FileChannel channel;
+    private final boolean regularFile;
     private final Deque<ObjectNode> tail = new ArrayDeque<>();
 
     /**
@@ -40,8 +42,10 @@ public final class AuditLog implements AutoCloseable {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
+            // opened, never replaced: a link is written through, a FIFO or /dev/stdout gets the lines as written
             this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
+            this.regularFile = Files.isRegularFile(file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the audit log " + file + " for appending (" + e.getMessage()
                     + "): check the path and its permissions", e);
@@ -65,7 +69,9 @@ public final class AuditLog implements AutoCloseable {
             while (b.hasRemaining()) {
                 channel.write(b);
             }
-            channel.force(false);
+            if (regularFile) {
+                channel.force(false); // a pipe or a device cannot be forced (EINVAL); its line is already written
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to the audit log " + file + " (" + e.getMessage() + ")", e);
         }

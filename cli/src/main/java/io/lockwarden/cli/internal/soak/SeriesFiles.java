@@ -1,5 +1,7 @@
 package io.lockwarden.cli.internal.soak;
 
+import io.lockwarden.cli.internal.OutputFile;
+import io.lockwarden.cli.internal.OutputFileException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,17 +21,19 @@ public final class SeriesFiles {
     }
 
     /**
-     * Writes both files into {@code dir} (created if missing).
+     * Writes both files into {@code dir} (created if missing), through {@link OutputFile}'s rules (a
+     * {@code soak.csv} that is a link or a FIFO is written through, not replaced).
      *
      * @return the two paths written
-     * @throws IOException when the directory or a file cannot be written
+     * @throws IOException         when the directory cannot be created
+     * @throws OutputFileException when a file cannot be written
      */
     public static List<Path> write(Path dir, String title, List<Sample> samples) throws IOException {
         Files.createDirectories(dir);
         Path csv = dir.resolve("soak.csv");
         Path svg = dir.resolve("soak.svg");
-        Files.writeString(csv, csv(samples));
-        Files.writeString(svg, svg(title, samples));
+        OutputFile.write(csv, csv(samples));
+        OutputFile.write(svg, svg(title, samples));
         return List.of(csv, svg);
     }
 

@@ -149,6 +149,9 @@ public final class SoakRun {
         } catch (IOException e) {
             progress.println("lockwarden soak: cannot write the time series to " + config.out() + ": " + e.getMessage());
             return List.of();
+        } catch (io.lockwarden.cli.internal.OutputFileException e) {
+            progress.println("lockwarden soak: " + e.getMessage());
+            return List.of();
         }
     }
 
