@@ -4,6 +4,7 @@ import com.github.javaparser.ast.CompilationUnit;
 import io.lockwarden.scan.internal.EmbeddedSqlAnalyzer;
 import io.lockwarden.scan.internal.FileAnalysis;
 import io.lockwarden.scan.internal.FileCollector;
+import io.lockwarden.scan.internal.GoPoolLocks;
 import io.lockwarden.scan.internal.JavaAnalyzer;
 import io.lockwarden.scan.internal.Language;
 import io.lockwarden.scan.internal.PgBouncerConfig;
@@ -204,6 +205,9 @@ public final class Scanner {
                     SqlFileAnalyzer.analyze(w.file, w.analysis);
                 } else if (lang != Language.PGBOUNCER_INI) {
                     EmbeddedSqlAnalyzer.analyze(w.file, w.analysis);
+                    if (lang == Language.GO) {
+                        goSyntax(w);
+                    }
                 }
             } catch (RuntimeException | StackOverflowError e) {
                 w.analysis.problem(0, "analysis failed: " + e.getClass().getSimpleName());
@@ -265,6 +269,16 @@ public final class Scanner {
         List<Notice> sortedNotices = new ArrayList<>(notices);
         sortedNotices.sort(Comparator.comparing(Notice::path).thenComparingInt(Notice::line));
         return new ScanResult(findings, sortedNotices, works.size(), lines, suppressed, baselined);
+    }
+
+    /** The analysis of Go on tree-sitter's syntax tree, after the token analysis (whose findings it does not repeat). */
+    private static void goSyntax(Work w) {
+        try {
+            GoPoolLocks.analyze(w.file, w.analysis);
+        } catch (LinkageError e) {
+            w.analysis.problem(0, "the Go parser (tree-sitter) cannot load on this platform (" + e.getClass().getSimpleName()
+                    + "); only the token analysis ran");
+        }
     }
 
     private Work read(FileCollector.Candidate c, List<Notice> notices) {
