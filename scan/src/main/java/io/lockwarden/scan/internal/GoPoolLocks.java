@@ -45,12 +45,17 @@ public final class GoPoolLocks {
         this.out = out;
     }
 
-    /** Reports pool-routed lock calls of one Go file; does nothing unless the file mentions advisory locks. */
+    /**
+     * Reports pool-routed lock calls of one Go file, then runs {@link GoLockBookkeeping} on the same tree; does
+     * nothing unless the file mentions advisory locks.
+     */
     public static void analyze(SourceFile f, FileAnalysis out) {
         if (!SqlText.mentionsAdvisory(f.text())) {
             return;
         }
-        new GoPoolLocks(GoSyntax.parse(f.text()), out).run();
+        GoSyntax tree = GoSyntax.parse(f.text());
+        new GoPoolLocks(tree, out).run();
+        GoLockBookkeeping.analyze(tree, out);
     }
 
     private void run() {
