@@ -69,4 +69,48 @@ class GoLockBookkeepingTest {
         assertThat(bad).allMatch(f -> f.severity() == Severity.WARNING);
         assertThat(good).isEmpty();
     }
+
+    private static final String UNLOCKER = """
+            package lock
+
+            import (
+            \t"context"
+            \t"database/sql"
+            \t"fmt"
+            )
+
+            type Lock struct {
+            \tconn *sql.Conn
+            \tname string
+            }
+
+            func (l *Lock) Unlock(ctx context.Context) error {
+            \trow := l.conn.QueryRowContext(ctx, "SELECT pg_advisory_unlock(hashtext($1))", l.name)
+            \twasHeld := true
+            %s
+            \treturn l.conn.Close()
+            }
+            """;
+
+    @Test
+    void anUnlockWhoseScanErrorAndResultAreThrownAwayBeforeCloseIsReported() throws IOException {
+        String bad = UNLOCKER.formatted("\t_ = row.Scan(&wasHeld)");
+        String good = UNLOCKER.formatted("\tif err := row.Scan(&wasHeld); err != nil {\n\t\treturn err\n\t}\n"
+                + "\tif !wasHeld {\n\t\treturn fmt.Errorf(\"lock %%s was not held\", l.name)\n\t}");
+
+        List<Finding> b = unlockFindings("bad_unlock.go", bad);
+        List<Finding> g = unlockFindings("good_unlock.go", good);
+
+        assertThat(b).extracting(f -> f.line() + ": " + f.message()).singleElement().asString()
+                .startsWith("15: the unlock's error and result are thrown away (row.Scan on line 17) and wasHeld is "
+                        + "never checked")
+                .contains("on the session that Close() on line 18 hands back to the pool");
+        assertThat(g).isEmpty();
+    }
+
+    private List<Finding> unlockFindings(String name, String go) throws IOException {
+        Files.writeString(dir.resolve(name), go);
+        return Scanner.builder().baseDirectory(dir).build().scan(List.of(dir.resolve(name))).findings().stream()
+                .filter(f -> f.rule() == Rule.UNLOCK_RESULT_IGNORED).toList();
+    }
 }

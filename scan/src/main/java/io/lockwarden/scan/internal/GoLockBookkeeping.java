@@ -15,7 +15,8 @@ import org.treesitter.TSNode;
  * {@code held}, {@code isLocked}: any bool field) takes a session-level lock on that connection without first
  * reading any of those flags: called again while held (an election tick, a retry), it stacks one more hold on
  * the re-entrant session lock, and the type's single unlock leaves the others held. The unlock on the same
- * field is reported too, naming the lock that stacks. One call per file; stateless.
+ * field is reported too, naming the lock that stacks. Also LW105 for an unlock whose {@code Scan} error and
+ * result are thrown away. One call per file; stateless.
  */
 public final class GoLockBookkeeping {
     private static final Set<String> QUERY_METHODS = Set.of("Exec", "ExecContext", "Query", "QueryContext",
@@ -63,6 +64,9 @@ public final class GoLockBookkeeping {
             if (n.getType().equals("method_declaration")) {
                 method(n, locks, unlocks);
             }
+            if (n.getType().equals("method_declaration") || n.getType().equals("function_declaration")) {
+                discardedUnlock(n);
+            }
         });
         Set<String> stacked = new HashSet<>();
         for (Site l : locks) {
@@ -85,6 +89,97 @@ public final class GoLockBookkeeping {
                         + "lock with the held flag, or unlock until it returns false before closing the connection.");
             }
         }
+    }
+
+    /**
+     * LW105: {@code row := c.QueryRowContext(ctx, "SELECT pg_advisory_unlock(...)")} whose {@code row.Scan(&v)}
+     * error is thrown away ({@code _ = row.Scan(&v)} or a bare statement) and whose {@code v} is never checked:
+     * a failed unlock (cancelled context, another session) leaves the lock held, often on a connection closed
+     * back into the pool right after.
+     */
+    private void discardedUnlock(TSNode fn) {
+        TSNode body = GoSyntax.field(fn, "body");
+        if (body == null) {
+            return;
+        }
+        Map<String, TSNode> unlockRows = new HashMap<>();
+        List<String[]> discarded = new ArrayList<>(); // {row, var, line of unlock, line of scan}
+        StringBuilder laterUse = new StringBuilder();
+        int[] closeLine = {0};
+        GoSyntax.walk(body, n -> {
+            String t = n.getType();
+            if (t.equals("short_var_declaration") || t.equals("assignment_statement")) {
+                TSNode left = GoSyntax.field(n, "left");
+                TSNode right = GoSyntax.field(n, "right");
+                if (left == null || right == null || right.getNamedChildCount() == 0) {
+                    return;
+                }
+                TSNode value = right.getNamedChild(0);
+                String l = tree.text(left).strip();
+                if (value.getType().equals("call_expression") && unlocks(value)) {
+                    unlockRows.put(l, value);
+                } else if (l.equals("_") && value.getType().equals("call_expression")) {
+                    scanOf(value, unlockRows, discarded);
+                }
+            } else if (t.equals("expression_statement") && n.getNamedChildCount() == 1
+                    && n.getNamedChild(0).getType().equals("call_expression")) {
+                scanOf(n.getNamedChild(0), unlockRows, discarded);
+                String c = tree.text(n.getNamedChild(0));
+                if (c.endsWith(".Close()") && closeLine[0] == 0 && !discarded.isEmpty()) {
+                    closeLine[0] = GoSyntax.line(n);
+                }
+            } else if ((t.equals("if_statement") || t.equals("return_statement")) && !discarded.isEmpty()) {
+                TSNode cond = t.equals("if_statement") ? GoSyntax.field(n, "condition") : n;
+                laterUse.append(' ').append(tree.text(cond));
+                if (t.equals("return_statement") && tree.text(n).contains(".Close()") && closeLine[0] == 0) {
+                    closeLine[0] = GoSyntax.line(n);
+                }
+            }
+        });
+        for (String[] d : discarded) {
+            if (java.util.regex.Pattern.compile("\\b" + java.util.regex.Pattern.quote(d[1]) + "\\b")
+                    .matcher(laterUse).find()) {
+                continue;
+            }
+            TSNode unlock = unlockRows.get(d[0]);
+            out.report(Rule.UNLOCK_RESULT_IGNORED, GoSyntax.line(unlock), GoSyntax.column(unlock), "the unlock's error "
+                    + "and result are thrown away (" + d[0] + ".Scan on line " + d[2] + ") and " + d[1] + " is never "
+                    + "checked: when the unlock fails (a cancelled or expired ctx, another session) the lock stays held"
+                    + (closeLine[0] > 0 ? ", on the session that Close() on line " + closeLine[0] + " hands back to the pool"
+                    : "") + ". Fix: if err := " + d[0] + ".Scan(&" + d[1] + "); err != nil || !" + d[1] + " { close the "
+                    + "connection for good (conn.Raw + driver close) or return the error }.");
+        }
+    }
+
+    private void scanOf(TSNode call, Map<String, TSNode> unlockRows, List<String[]> discarded) {
+        TSNode callee = GoSyntax.field(call, "function");
+        TSNode args = GoSyntax.field(call, "arguments");
+        if (callee == null || args == null || !callee.getType().equals("selector_expression")
+                || !tree.text(GoSyntax.field(callee, "field")).equals("Scan")) {
+            return;
+        }
+        String row = tree.text(GoSyntax.field(callee, "operand"));
+        if (unlockRows.containsKey(row) && args.getNamedChildCount() == 1) {
+            String v = tree.text(args.getNamedChild(0)).replace("&", "").strip();
+            discarded.add(new String[] {row, v, String.valueOf(GoSyntax.line(call))});
+        }
+    }
+
+    private boolean unlocks(TSNode call) {
+        TSNode callee = GoSyntax.field(call, "function");
+        TSNode args = GoSyntax.field(call, "arguments");
+        if (callee == null || args == null || !callee.getType().equals("selector_expression")
+                || !tree.text(GoSyntax.field(callee, "field")).startsWith("QueryRow")) {
+            return false;
+        }
+        for (int i = 0; i < args.getNamedChildCount() && i < 2; i++) {
+            TSNode a = args.getNamedChild(i);
+            if (a.getType().endsWith("string_literal")
+                    && SqlText.lockCalls(tree.stringValue(a)).stream().anyMatch(c -> c.function().isUnlock())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private String flags(String type) {
