@@ -128,4 +128,20 @@ class ScanCommandTest {
         assertThat(none.code()).isEqualTo(2);
         assertThat(none.err().strip().lines()).singleElement().asString().contains("no PATH");
     }
+
+    @Test
+    void inputThatCannotBeScannedExitsTwoWithOneLineInsteadOfClean() throws Exception {
+        Path binary = dir.resolve("dump.sql");
+        Files.write(binary, new byte[] {'S', 'E', 'L', 0, 0, 7});
+        Run bin = run("scan", binary.toString());
+        Run zero = run("scan", "/dev/zero");
+
+        assertThat(bin.code()).isEqualTo(2);
+        assertThat(bin.out()).isEmpty();
+        assertThat(bin.err()).hasLineCount(1).startsWith("lockwarden scan: ")
+                .contains("dump.sql is a binary file (it contains NUL bytes): pass source text");
+        assertThat(zero.code()).isEqualTo(2);
+        assertThat(zero.err()).hasLineCount(1)
+                .contains("/dev/zero is neither a regular file nor a directory");
+    }
 }

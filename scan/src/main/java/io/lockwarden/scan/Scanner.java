@@ -4,6 +4,7 @@ import com.github.javaparser.ast.CompilationUnit;
 import io.lockwarden.scan.internal.EmbeddedSqlAnalyzer;
 import io.lockwarden.scan.internal.FileAnalysis;
 import io.lockwarden.scan.internal.FileCollector;
+import io.lockwarden.scan.internal.GoPoolLocks;
 import io.lockwarden.scan.internal.JavaAnalyzer;
 import io.lockwarden.scan.internal.Language;
 import io.lockwarden.scan.internal.PgBouncerConfig;
@@ -12,6 +13,7 @@ import io.lockwarden.scan.internal.SourceFile;
 import io.lockwarden.scan.internal.SqlFileAnalyzer;
 import io.lockwarden.scan.internal.Suppressions;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -27,6 +29,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -43,11 +46,20 @@ import java.util.stream.Collectors;
  * }</pre>
  *
  * <p>Files are read and analysed in parallel on {@link Builder#threads(int)} threads (default: all
- * cores). A file that cannot be parsed or read becomes a {@link Notice}; the scan goes on. Instances are
+ * cores). A file found in a directory that cannot be parsed or read (binary, unreadable, larger than
+ * {@link #MAX_FILE_BYTES}) becomes a {@link Notice}; the scan goes on. A file named directly that cannot be
+ * read, or a path that is neither a regular file nor a directory, ends the scan with a {@link ScanException}. Instances are
  * immutable and thread safe; each {@link #scan} call is independent.
  */
 public final class Scanner {
     private static final int BINARY_PROBE = 8000;
+
+    /**
+     * The largest file analysed, in bytes (16 MiB). Analysis holds a file whole and its time and memory are
+     * linear in the file's size; a larger file in a tree is skipped with a notice, a larger file named on the
+     * command line is a {@link ScanException}.
+     */
+    public static final int MAX_FILE_BYTES = 16 << 20;
 
     private final Path baseDirectory;
     private final int threads;
@@ -122,7 +134,9 @@ public final class Scanner {
      * Scans files and directories.
      *
      * @param roots files or directories; each must exist
-     * @throws ScanException naming the path when a root does not exist or cannot be listed
+     * @throws ScanException naming the path when a root does not exist or cannot be listed, is neither a regular
+     *                       file nor a directory, or is a file that cannot be read, is binary, is larger than
+     *                       {@link #MAX_FILE_BYTES} or is of a type the scanner does not read
      */
     public ScanResult scan(List<Path> roots) {
         if (roots.isEmpty()) {
@@ -154,6 +168,9 @@ public final class Scanner {
             throw new ScanException("scan interrupted", e);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
+            while (c instanceof ScanException && c.getCause() instanceof ScanException inner) {
+                c = inner; // a fork-join worker's exception comes back wrapped in a copy of itself
+            }
             if (c instanceof RuntimeException re) {
                 throw re;
             }
@@ -188,6 +205,9 @@ public final class Scanner {
                     SqlFileAnalyzer.analyze(w.file, w.analysis);
                 } else if (lang != Language.PGBOUNCER_INI) {
                     EmbeddedSqlAnalyzer.analyze(w.file, w.analysis);
+                    if (lang == Language.GO) {
+                        goSyntax(w);
+                    }
                 }
             } catch (RuntimeException | StackOverflowError e) {
                 w.analysis.problem(0, "analysis failed: " + e.getClass().getSimpleName());
@@ -251,21 +271,55 @@ public final class Scanner {
         return new ScanResult(findings, sortedNotices, works.size(), lines, suppressed, baselined);
     }
 
+    /** The analysis of Go on tree-sitter's syntax tree, after the token analysis (whose findings it does not repeat). */
+    private static void goSyntax(Work w) {
+        try {
+            GoPoolLocks.analyze(w.file, w.analysis);
+        } catch (LinkageError e) {
+            w.analysis.problem(0, "the Go parser (tree-sitter) cannot load on this platform (" + e.getClass().getSimpleName()
+                    + "); only the token analysis ran");
+        }
+    }
+
     private Work read(FileCollector.Candidate c, List<Notice> notices) {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(c.path());
+            bytes = readBounded(c.path());
         } catch (IOException e) {
-            notices.add(new Notice(display(c.path()), 0, "cannot be read: " + e.getClass().getSimpleName()));
-            return null;
+            return skip(c, notices, "cannot be read (" + e.getClass().getSimpleName() + ")",
+                    "check that it is a readable file");
+        }
+        if (bytes == null) {
+            return skip(c, notices, "is larger than " + (MAX_FILE_BYTES >> 20) + " MiB, the most lockwarden scan holds "
+                    + "in memory for one file", "generated or minified files are not scanned; exclude it or split it");
         }
         for (int i = 0, n = Math.min(bytes.length, BINARY_PROBE); i < n; i++) {
             if (bytes[i] == 0) {
-                return null; // binary file
+                return skip(c, notices, "is a binary file (it contains NUL bytes)", "pass source text");
             }
         }
         String text = new String(bytes, StandardCharsets.UTF_8);
         return new Work(new SourceFile(c.path(), display(c.path()), text, c.language()));
+    }
+
+    /** A file named on the command line that cannot be scanned is an error; one found in a tree is skipped. */
+    private Work skip(FileCollector.Candidate c, List<Notice> notices, String what, String fix) {
+        if (c.named()) {
+            throw new ScanException(display(c.path()) + " " + what + ": " + fix);
+        }
+        notices.add(new Notice(display(c.path()), 0, what + "; skipped"));
+        return null;
+    }
+
+    /** The file's bytes, or null when it holds more than {@link #MAX_FILE_BYTES} (never reads past the cap). */
+    private static byte[] readBounded(Path p) throws IOException {
+        if (Files.size(p) > MAX_FILE_BYTES) {
+            return null; // known from its size: not read at all
+        }
+        try (InputStream in = Files.newInputStream(p)) {
+            byte[] b = in.readNBytes(MAX_FILE_BYTES + 1);
+            return b.length > MAX_FILE_BYTES ? null : b;
+        }
     }
 
     private void analyzePgBouncer(Work w, Work witness) {
@@ -294,11 +348,16 @@ public final class Scanner {
         }
     }
 
-    /** Applies suppressions, computes fingerprints; returns the number suppressed. */
+    /**
+     * Applies suppressions, computes fingerprints; returns the number suppressed. Each line's text is read and
+     * normalised once however many findings it carries, so a file that is one long line stays linear.
+     */
     private static int finish(Work w, List<Finding> out) {
         SourceFile f = w.file;
         int suppressed = 0;
         Map<String, Integer> occurrences = new HashMap<>();
+        Fingerprints prints = new Fingerprints(f);
+        Map<Integer, Optional<Suppressions.Directive>> directiveByLine = new HashMap<>();
         Set<Integer> reasonless = new HashSet<>();
         List<RawFinding> raws = new ArrayList<>(w.analysis.findings());
         raws.sort(Comparator.comparingInt(RawFinding::line).thenComparingInt(RawFinding::column)
@@ -308,7 +367,8 @@ public final class Scanner {
             if (!dedupe.add(r.rule().id() + ":" + r.line() + ":" + r.column() + ":" + r.message())) {
                 continue;
             }
-            Suppressions.Directive d = directive(f, r.line());
+            Suppressions.Directive d = directiveByLine.computeIfAbsent(r.line(),
+                    l -> Optional.ofNullable(directive(f, l))).orElse(null);
             if (d != null && d.covers(r.rule())) {
                 if (!d.reason().isEmpty()) {
                     suppressed++;
@@ -317,10 +377,11 @@ public final class Scanner {
                 int line = Suppressions.on(f.lineText(r.line())) != null ? r.line() : r.line() - 1;
                 if (reasonless.add(line)) {
                     out.add(finding(f, Rule.SUPPRESSION_WITHOUT_REASON, line, d.column(),
-                            "lockwarden:ignore " + d.rules() + " has no reason, so it is not applied.", occurrences));
+                            "lockwarden:ignore " + d.rules() + " has no reason, so it is not applied.", occurrences,
+                            prints));
                 }
             }
-            out.add(finding(f, r.rule(), r.line(), r.column(), r.message(), occurrences));
+            out.add(finding(f, r.rule(), r.line(), r.column(), r.message(), occurrences, prints));
         }
         return suppressed;
     }
@@ -331,17 +392,50 @@ public final class Scanner {
     }
 
     private static Finding finding(SourceFile f, Rule rule, int line, int column, String message,
-                                   Map<String, Integer> occurrences) {
-        String content = f.lineText(line).strip().replaceAll("\\s+", " ");
-        String key = rule.id() + "\u0000" + f.displayPath() + "\u0000" + content;
-        int n = occurrences.merge(key, 1, Integer::sum);
-        return new Finding(rule, f.displayPath(), line, column, message, sha256(key + "\u0000" + n));
+                                   Map<String, Integer> occurrences, Fingerprints prints) {
+        return new Finding(rule, f.displayPath(), line, column, message, prints.next(rule, line, occurrences));
     }
 
-    private static String sha256(String s) {
+    /**
+     * Fingerprint = first 16 bytes of SHA-256(rule id, NUL, path, NUL, the line's whitespace-normalised text, NUL,
+     * its occurrence number among equal (rule, text) pairs in the file). The digest of everything up to the
+     * occurrence number is computed once per rule and distinct line text, so a long line costs one pass per
+     * rule however many findings it carries. Not thread safe: one per file.
+     */
+    private static final class Fingerprints {
+        private final SourceFile file;
+        private final Map<Integer, Integer> textIdByLine = new HashMap<>();
+        private final Map<String, Integer> textIds = new HashMap<>();
+        private final Map<String, MessageDigest> prefixes = new HashMap<>();
+
+        Fingerprints(SourceFile file) {
+            this.file = file;
+        }
+
+        String next(Rule rule, int line, Map<String, Integer> occurrences) {
+            int textId = textIdByLine.computeIfAbsent(line, l -> textIds.computeIfAbsent(
+                    file.lineText(l).strip().replaceAll("\\s+", " "), t -> textIds.size()));
+            String key = rule.id() + "\u0000" + textId;
+            int n = occurrences.merge(key, 1, Integer::sum);
+            MessageDigest prefix = prefixes.computeIfAbsent(key, k -> {
+                String content = file.lineText(line).strip().replaceAll("\\s+", " ");
+                MessageDigest d = sha256();
+                d.update((rule.id() + "\u0000" + file.displayPath() + "\u0000" + content)
+                        .getBytes(StandardCharsets.UTF_8));
+                return d;
+            });
+            try {
+                MessageDigest d = (MessageDigest) prefix.clone();
+                return HexFormat.of().formatHex(d.digest(("\u0000" + n).getBytes(StandardCharsets.UTF_8)), 0, 16);
+            } catch (CloneNotSupportedException e) {
+                throw new IllegalStateException("this JVM's SHA-256 cannot be cloned", e);
+            }
+        }
+    }
+
+    private static MessageDigest sha256() {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 16);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }

@@ -41,8 +41,7 @@ final class EmbeddedIdiomChecks {
     // ------------------------------------------------------------------ LW110 / LW105 / LW113: results
 
     boolean unlockResultIgnored(EmbeddedSqlAnalyzer.Site s) {
-        String before = s.sql().substring(0, s.call().offset()).stripTrailing().toLowerCase(Locale.ROOT);
-        if (before.endsWith("perform")) {
+        if (SqlText.precededByWord(s.sql(), s.call().offset(), "perform")) {
             return true;
         }
         if (lang == Language.GO || lang == Language.CSHARP || lang == Language.PHP || lang == Language.RUST) {
@@ -56,8 +55,7 @@ final class EmbeddedIdiomChecks {
     }
 
     void tryLockRead(EmbeddedSqlAnalyzer.Site s, int offset, String shown) {
-        String before = s.sql().substring(0, s.call().offset()).stripTrailing().toLowerCase(Locale.ROOT);
-        if (before.endsWith("perform") || shape.resultDiscarded(s.callee())) {
+        if (SqlText.precededByWord(s.sql(), s.call().offset(), "perform") || shape.resultDiscarded(s.callee())) {
             out.report(Rule.TRY_LOCK_RESULT_UNREAD, offset, shown + " result is never read: the work runs whether "
                     + "or not this session got the lock.");
             return;

@@ -48,8 +48,66 @@ public final class EmbeddedSqlAnalyzer {
         }
     }
 
+    /** How many enclosing brackets or indentation levels a site's context is searched through. */
+    private static final int MAX_NESTING = 256;
+    /** How many earlier session locks of a scope an unlock is compared with. */
+    private static final int MAX_LOCKS_COMPARED = 64;
+
+    /** For each token: the innermost {@code (} or {@code {} still open before it, or -1. */
+    private final int[] enclosingOpen;
+    /** For each token: the first token of its line. */
+    private final int[] lineStartOf;
+    /** For each line-start token: the nearest earlier line-start token indented less, or -1. */
+    private final int[] parentLine;
+    private final Map<Integer, Boolean> lineTxWord = new java.util.HashMap<>();
+    private final Map<String, Boolean> lineWord = new java.util.HashMap<>();
+    private final Map<Long, Boolean> releasingRegion = new java.util.HashMap<>();
+    private final Map<Integer, int[]> releaseSpanByFunction = new java.util.HashMap<>();
+    private final Map<Integer, int[]> releasingClosuresByFunction = new java.util.HashMap<>();
+    private final Map<String, Integer> lastReturnOfHandle = new java.util.HashMap<>();
+    private final Map<Integer, Boolean> timeoutByFunction = new java.util.HashMap<>();
+    private final Map<Integer, Boolean> concurrentDdlByFunction = new java.util.HashMap<>();
+    private List<Integer> namedReleasers;
+
     private EmbeddedSqlAnalyzer(SourceFile file, List<Token> tokens, FileAnalysis out) {
         this.t = tokens;
+        int n = tokens.size();
+        this.enclosingOpen = new int[n];
+        this.lineStartOf = new int[n];
+        this.parentLine = new int[n];
+        int[] opens = new int[16];
+        int depth = 0;
+        int[] lines = new int[16];
+        int lineDepth = 0;
+        int lineStart = 0;
+        for (int i = 0; i < n; i++) {
+            Token tok = tokens.get(i);
+            enclosingOpen[i] = depth == 0 ? -1 : opens[depth - 1];
+            if (i == 0 || tok.lineStart() || tok.line() != tokens.get(i - 1).line()) {
+                lineStart = i;
+                while (lineDepth > 0 && tokens.get(lines[lineDepth - 1]).indent() >= tok.indent()) {
+                    lineDepth--;
+                }
+                parentLine[i] = lineDepth == 0 ? -1 : lines[lineDepth - 1];
+                if (lineDepth == lines.length) {
+                    lines = java.util.Arrays.copyOf(lines, lineDepth * 2);
+                }
+                lines[lineDepth++] = i;
+            } else {
+                parentLine[i] = -1;
+            }
+            lineStartOf[i] = lineStart;
+            if (tok.kind() == Token.Kind.PUNCT) {
+                if (tok.is("(") || tok.is("{")) {
+                    if (depth == opens.length) {
+                        opens = java.util.Arrays.copyOf(opens, depth * 2);
+                    }
+                    opens[depth++] = i;
+                } else if ((tok.is(")") || tok.is("}")) && depth > 0) {
+                    depth--;
+                }
+            }
+        }
         this.out = out;
         this.lang = file.language();
         this.structure = new TokenStructure(tokens, lang);
@@ -154,17 +212,12 @@ public final class EmbeddedSqlAnalyzer {
         if (lang != Language.RUBY && lang != Language.PYTHON) {
             return false;
         }
-        Token site = t.get(token);
-        int indent = site.indent();
         int fnStart = structure.function(structure.functionOf(token)).start();
-        for (int j = token - 1; j >= fnStart; j--) {
-            Token tok = t.get(j);
-            if (tok.lineStart() && tok.indent() < indent) {
-                indent = tok.indent();
-                for (int k = j; k < t.size() && t.get(k).line() == tok.line(); k++) {
-                    if (PINNING_BLOCKS.contains(t.get(k).text())) {
-                        return true;
-                    }
+        int j = lineStartOf[token] == token ? parentLine[token] : enclosingLine(token);
+        for (int hops = 0; j >= fnStart && j >= 0 && hops < MAX_NESTING; hops++, j = parentLine[j]) {
+            for (String w : PINNING_BLOCKS) {
+                if (lineHasWord(j, w)) {
+                    return true;
                 }
             }
         }
@@ -269,6 +322,10 @@ public final class EmbeddedSqlAnalyzer {
     }
 
     private boolean concurrentDdlIn(int function) {
+        return concurrentDdlByFunction.computeIfAbsent(function, this::scanConcurrentDdl);
+    }
+
+    private boolean scanConcurrentDdl(int function) {
         TokenStructure.Region f = structure.function(function);
         for (int j = f.start(); j <= f.end() && j < t.size(); j++) {
             if (t.get(j).kind() == Token.Kind.STRING && SqlText.runsConcurrentDdl(t.get(j).text())) {
@@ -282,10 +339,14 @@ public final class EmbeddedSqlAnalyzer {
 
     /** The unlock goes through another handle than the lock (both known), or another Exposed transaction block. */
     private void otherSession(Site unlock, List<Site> sites, int offset, String shown) {
+        int compared = 0;
         for (Site lock : sites) {
             if (!lock.call().function().isSessionLock() || lock.token() > unlock.token()
                     || !lock.keyText().equals(unlock.keyText()) && !unlock.keys().contains(null)) {
                 continue;
+            }
+            if (++compared > MAX_LOCKS_COMPARED) {
+                return;
             }
             boolean known = lock.kind() != ReceiverKinds.Kind.UNKNOWN && unlock.kind() != ReceiverKinds.Kind.UNKNOWN;
             if (known && lock.handle() != null && unlock.handle() != null && !lock.handle().equals(unlock.handle())) {
@@ -307,17 +368,10 @@ public final class EmbeddedSqlAnalyzer {
 
     /** Token of the transaction word whose block encloses {@code token}, or -1. */
     int txBlock(int token) {
-        int depth = 0;
-        for (int j = token - 1; j >= 0; j--) {
-            Token tok = t.get(j);
-            if (tok.is("}") || tok.is(")")) {
-                depth++;
-            } else if (tok.is("{") || tok.is("(")) {
-                if (depth > 0) {
-                    depth--;
-                } else if (j > 0 && t.get(j - 1).kind() == Token.Kind.WORD && TX_WORDS.contains(t.get(j - 1).text())) {
-                    return j - 1;
-                }
+        int j = enclosingOpen[token];
+        for (int hops = 0; j >= 0 && hops < MAX_NESTING; hops++, j = enclosingOpen[j]) {
+            if (j > 0 && t.get(j - 1).kind() == Token.Kind.WORD && TX_WORDS.contains(t.get(j - 1).text())) {
+                return j - 1;
             }
         }
         return -1;
@@ -325,30 +379,33 @@ public final class EmbeddedSqlAnalyzer {
 
     /** Python/Ruby: the {@code with ...transaction():} / {@code transaction do} line around {@code token}, or -1. */
     int txLine(int token) {
-        Token site = t.get(token);
-        for (int j = token - 1; j >= 0; j--) {
+        int j = lineStartOf[token] == token ? parentLine[token] : enclosingLine(token);
+        for (int hops = 0; j >= 0 && hops < MAX_NESTING; hops++, j = parentLine[j]) {
             Token tok = t.get(j);
-            if (tok.lineStart() && tok.indent() < site.indent() && lineHasTxWord(j)
-                    && (tok.is("with") || tok.is("async") || lineHasWord(j, "do"))) {
+            if (lineHasTxWord(j) && (tok.is("with") || tok.is("async") || lineHasWord(j, "do"))) {
                 return j;
             }
         }
         return -1;
     }
 
+    /** The nearest earlier line-start token indented less than {@code token}'s line, or -1. */
+    private int enclosingLine(int token) {
+        int ls = lineStartOf[token];
+        int indent = t.get(token).indent();
+        int j = ls;
+        for (int hops = 0; j >= 0 && hops < MAX_NESTING && t.get(j).indent() >= indent; hops++) {
+            j = parentLine[j];
+        }
+        return j >= 0 && t.get(j).indent() < indent ? j : -1;
+    }
+
     /** Elixir: inside {@code Repo.checkout(fn -> ...)} or {@code Repo.transaction(fn -> ...)}. */
     private boolean pinnedByBlock(int token) {
-        int depth = 0;
-        for (int j = token - 1; j >= 1; j--) {
-            Token tok = t.get(j);
-            if (tok.is(")")) {
-                depth++;
-            } else if (tok.is("(")) {
-                if (depth > 0) {
-                    depth--;
-                } else if (PINNING.contains(t.get(j - 1).text()) || TX_WORDS.contains(t.get(j - 1).text())) {
-                    return true;
-                }
+        int j = enclosingOpen[token];
+        for (int hops = 0; j >= 1 && hops < MAX_NESTING; hops++, j = enclosingOpen[j]) {
+            if (t.get(j).is("(") && (PINNING.contains(t.get(j - 1).text()) || TX_WORDS.contains(t.get(j - 1).text()))) {
+                return true;
             }
         }
         return false;
@@ -365,95 +422,122 @@ public final class EmbeddedSqlAnalyzer {
     // ------------------------------------------------------------------ LW101 / LW102 context
 
     private boolean guarded(Site s) {
-        for (TokenStructure.Region r : structure.releases()) {
-            // a Go defer runs when the function returns, so one registered before the lock releases it too
-            boolean after = r.start() > s.token() || lang == Language.GO && !r.contains(s.token());
-            if (after && structure.functionOf(r.start()) == s.function() && regionReleases(r.start(), r.end())) {
-                return true;
-            }
+        // a Go defer runs when the function returns, so one registered before the lock releases it too
+        int[] span = releaseSpan(s.function()); // {latest start, earliest end} of the function's releasing regions
+        if (span[0] > s.token() || lang == Language.GO && span[0] >= 0 && span[1] < s.token()) {
+            return true;
         }
         if (returnsHandle(s)) {
             return true; // a dedicated connection returned to the caller: the caller owns the lock and closes it
         }
         if (LOCK_FUNCTION.matcher(structure.functionName(s.function())).matches()) {
-            TokenStructure.Region own = s.function() < 0 ? null : structure.function(s.function());
+            if (namedReleasers().stream().anyMatch(k -> k != s.function())) {
+                return true; // a lock primitive with its release function, or a handle whose close/__exit__ releases
+            }
+            int[] closures = releasingClosures(s.function()); // returns a release closure: () => unlock
+            return closures[0] > s.token() || closures[0] >= 0 && closures[1] < s.token();
+        }
+        return false;
+    }
+
+    /** {latest start, earliest end} of the releasing regions (finally, defer, ...) of a function; {-1, max}. */
+    private int[] releaseSpan(int function) {
+        return releaseSpanByFunction.computeIfAbsent(function, fn -> {
+            int[] span = {-1, Integer.MAX_VALUE};
+            for (TokenStructure.Region r : structure.releases()) {
+                if (structure.functionOf(r.start()) == fn && regionReleases(r.start(), r.end())) {
+                    span[0] = Math.max(span[0], r.start());
+                    span[1] = Math.min(span[1], r.end());
+                }
+            }
+            return span;
+        });
+    }
+
+    /** The functions named like a closer (close, unlock, __exit__, ...) that release a lock. */
+    private List<Integer> namedReleasers() {
+        if (namedReleasers == null) {
+            namedReleasers = new ArrayList<>();
             List<TokenStructure.Region> fns = structure.functions();
-            for (int k = 0; k < fns.size(); k++) {
+            for (int k = 0; k < fns.size() && namedReleasers.size() < 2; k++) {
                 TokenStructure.Region f = fns.get(k);
-                if (k == s.function() || !regionReleases(f.start(), f.end())) {
-                    continue;
-                }
                 String name = t.get(f.name()).text();
-                if (CLOSERS.contains(name) || RELEASE_WORD.matcher(name).matches()) {
-                    return true; // a lock primitive with its release function, or a handle whose close/__exit__ releases
-                }
-                if (own != null && f.start() > own.start() && f.end() <= own.end()
-                        && (f.start() > s.token() || f.end() < s.token())) {
-                    return true; // returns a release closure: func() { ... unlock ... } / () => unlock
+                if ((CLOSERS.contains(name) || RELEASE_WORD.matcher(name).matches()) && regionReleases(f.start(), f.end())) {
+                    namedReleasers.add(k);
                 }
             }
         }
-        return false;
+        return namedReleasers;
+    }
+
+    /** {latest start, earliest end} of the releasing functions nested in {@code function}; {-1, max}. */
+    private int[] releasingClosures(int function) {
+        return releasingClosuresByFunction.computeIfAbsent(function, fn -> {
+            int[] span = {-1, Integer.MAX_VALUE};
+            if (fn < 0) {
+                return span;
+            }
+            TokenStructure.Region own = structure.function(fn);
+            List<TokenStructure.Region> fns = structure.functions();
+            for (int k = 0; k < fns.size(); k++) {
+                TokenStructure.Region f = fns.get(k);
+                if (k != fn && f.start() > own.start() && f.end() <= own.end() && regionReleases(f.start(), f.end())) {
+                    span[0] = Math.max(span[0], f.start());
+                    span[1] = Math.min(span[1], f.end());
+                }
+            }
+            return span;
+        });
     }
 
     private boolean returnsHandle(Site s) {
         if (s.handle() == null || s.function() < 0 || s.kind() == ReceiverKinds.Kind.POOL) {
             return false;
         }
-        TokenStructure.Region f = structure.function(s.function());
-        for (int j = s.token() + 1; j < f.end() && j + 1 < t.size(); j++) {
-            if (t.get(j).is("return") || lang == Language.RUST && t.get(j).is("Ok") && t.get(j + 1).is("(")) {
-                int line = t.get(j).line();
-                for (int k = j + 1; k < t.size() && t.get(k).line() == line && k < j + 8; k++) {
-                    if (t.get(k).is(s.handle())) {
-                        return true;
+        int last = lastReturnOfHandle.computeIfAbsent(s.function() + ":" + s.handle(), k -> {
+            TokenStructure.Region f = structure.function(s.function());
+            int found = -1;
+            for (int j = f.start(); j < f.end() && j + 1 < t.size(); j++) {
+                if (t.get(j).is("return") || lang == Language.RUST && t.get(j).is("Ok") && t.get(j + 1).is("(")) {
+                    int line = t.get(j).line();
+                    for (int m = j + 1; m < t.size() && t.get(m).line() == line && m < j + 8; m++) {
+                        if (t.get(m).is(s.handle())) {
+                            found = j;
+                        }
                     }
                 }
             }
-        }
-        return false;
+            return found;
+        });
+        return last > s.token();
     }
 
     private boolean regionReleases(int from, int to) {
-        for (int j = from; j <= to && j < t.size(); j++) {
-            if (releases(t.get(j))) {
-                return true;
+        return releasingRegion.computeIfAbsent(((long) from << 32) | (to & 0xffffffffL), k -> {
+            for (int j = from; j <= to && j < t.size(); j++) {
+                if (releases(t.get(j))) {
+                    return true;
+                }
             }
-        }
-        return false;
+            return false;
+        });
     }
 
     private boolean inTransaction(Site s) {
         if (s.kind() == ReceiverKinds.Kind.TRANSACTION) {
             return true;
         }
-        Token site = t.get(s.token());
-        int depthBraces = 0;
-        for (int j = s.token() - 1; j >= 0; j--) {
-            Token tok = t.get(j);
-            if (tok.kind() != Token.Kind.PUNCT) {
-                if (lang == Language.PYTHON || lang == Language.RUBY) {
-                    if (tok.lineStart() && tok.indent() < site.indent() && lineHasTxWord(j)
-                            && (tok.is("with") || tok.is("async") || lineHasWord(j, "do"))) {
-                        return true;
-                    }
+        if ((lang == Language.PYTHON || lang == Language.RUBY) && txLine(s.token()) >= 0) {
+            return true;
+        }
+        int j = enclosingOpen[s.token()];
+        for (int hops = 0; j >= 0 && hops < MAX_NESTING; hops++, j = enclosingOpen[j]) {
+            for (int k = j - 1; k >= Math.max(0, j - 12); k--) {
+                if (t.get(k).kind() == Token.Kind.WORD && TX_WORDS.contains(t.get(k).text())) {
+                    return true;
                 }
-                continue;
-            }
-            if (tok.is("}") || tok.is(")")) {
-                depthBraces++;
-            } else if (tok.is("{") || tok.is("(")) {
-                if (depthBraces > 0) {
-                    depthBraces--;
-                } else {
-                    for (int k = j - 1; k >= Math.max(0, j - 12); k--) {
-                        if (t.get(k).kind() == Token.Kind.WORD && TX_WORDS.contains(t.get(k).text())) {
-                            return true;
-                        }
-                        if (t.get(k).is(";") || t.get(k).is("{") || t.get(k).is("}")) {
-                            break;
-                        }
-                    }
+                if (t.get(k).is(";") || t.get(k).is("{") || t.get(k).is("}")) {
+                    break;
                 }
             }
         }
@@ -461,26 +545,34 @@ public final class EmbeddedSqlAnalyzer {
     }
 
     private boolean lineHasTxWord(int token) {
-        int line = t.get(token).line();
-        for (int j = token; j < t.size() && t.get(j).line() == line; j++) {
-            if (TX_WORDS.contains(t.get(j).text()) && t.get(j).kind() == Token.Kind.WORD) {
-                return true;
+        return lineTxWord.computeIfAbsent(token, k -> {
+            int line = t.get(k).line();
+            for (int j = k; j < t.size() && t.get(j).line() == line; j++) {
+                if (TX_WORDS.contains(t.get(j).text()) && t.get(j).kind() == Token.Kind.WORD) {
+                    return true;
+                }
             }
-        }
-        return false;
+            return false;
+        });
     }
 
     private boolean lineHasWord(int token, String word) {
-        int line = t.get(token).line();
-        for (int j = token; j < t.size() && t.get(j).line() == line; j++) {
-            if (t.get(j).is(word)) {
-                return true;
+        return lineWord.computeIfAbsent(token + ":" + word, k -> {
+            int line = t.get(token).line();
+            for (int j = token; j < t.size() && t.get(j).line() == line; j++) {
+                if (t.get(j).is(word)) {
+                    return true;
+                }
             }
-        }
-        return false;
+            return false;
+        });
     }
 
     private boolean timeoutIn(int function) {
+        return timeoutByFunction.computeIfAbsent(function, this::scanTimeout);
+    }
+
+    private boolean scanTimeout(int function) {
         TokenStructure.Region f = structure.function(function);
         for (int j = f.start(); j <= f.end() && j < t.size(); j++) {
             Token tok = t.get(j);

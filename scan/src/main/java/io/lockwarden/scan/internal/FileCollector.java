@@ -1,6 +1,7 @@
 package io.lockwarden.scan.internal;
 
 import io.lockwarden.scan.Notice;
+import io.lockwarden.scan.ScanException;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -26,8 +27,15 @@ public final class FileCollector {
     public static final Set<String> SKIPPED_DIRECTORIES = Set.of(".git", ".hg", ".svn", "target", "build", "out",
             "node_modules", ".gradle", "dist", "__pycache__", ".venv", ".tox", ".mypy_cache", ".next", ".idea");
 
-    /** A file to scan. @param path the file @param language its language */
-    public record Candidate(Path path, Language language) {
+    /**
+     * A file to scan.
+     *
+     * @param path     the file
+     * @param language its language
+     * @param named    the file was named on the command line (not found by walking a directory): a file
+     *                 that cannot be read is then an error, not a skipped file
+     */
+    public record Candidate(Path path, Language language, boolean named) {
     }
 
     private FileCollector() {
@@ -46,12 +54,15 @@ public final class FileCollector {
         if (Files.isRegularFile(realRoot)) {
             Language lang = Language.of(realRoot.getFileName().toString());
             if (lang == null) {
-                notices.add(new Notice(display.apply(root), 0, "not a file type lockwarden scan reads "
-                        + "(.java .kt .py .rb .go .js .ts .cs .php .rs .ex .sql .ini); skipped"));
-            } else {
-                out.add(new Candidate(root, lang));
+                throw new ScanException(display.apply(root) + " is not a file type lockwarden scan reads "
+                        + "(.java .kt .kts .py .rb .go .js .ts .cs .php .rs .ex .exs .sql .ini): pass a source file or a directory");
             }
+            out.add(new Candidate(root, lang, true));
             return out;
+        }
+        if (!Files.isDirectory(realRoot)) {
+            throw new ScanException(display.apply(root) + " is neither a regular file nor a directory (a device, FIFO "
+                    + "or socket): pass a source file or a directory");
         }
         Deque<GitIgnore> stack = new ArrayDeque<>(parentIgnores(realRoot));
         Files.walkFileTree(realRoot, new SimpleFileVisitor<>() {
@@ -98,7 +109,7 @@ public final class FileCollector {
                 }
                 Language lang = Language.of(file.getFileName().toString());
                 if (lang != null) {
-                    out.add(new Candidate(file, lang));
+                    out.add(new Candidate(file, lang, false));
                 }
                 return FileVisitResult.CONTINUE;
             }

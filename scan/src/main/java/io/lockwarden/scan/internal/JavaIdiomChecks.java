@@ -122,7 +122,7 @@ final class JavaIdiomChecks {
     private String pooledRoot(MethodCallExpr mc) {
         String name = JavaReceivers.handleOf(mc);
         String type = name == null ? null : receivers.typeOf(name, mc);
-        if (type == null || !POOLED_APIS.contains(type)) {
+        if (type == null || !POOLED_APIS.contains(type) || JavaReceivers.importedFromElsewhere(type, mc)) {
             return null;
         }
         for (VariableDeclarator v : ev.declarators(JavaSqlEvaluator.scopeOf(mc))) {

@@ -59,7 +59,7 @@ final class JavaReceivers {
         }
         String type = typeOf(name, root);
         if (type != null) {
-            return MANAGED_APIS.contains(type);
+            return MANAGED_APIS.contains(type) && !importedFromElsewhere(type, root);
         }
         return MANAGED_NAMES.matcher(name).matches();
     }
@@ -126,6 +126,34 @@ final class JavaReceivers {
             }
         }
         return null;
+    }
+
+    /** Packages whose types of these simple names are the pool-backed library APIs. */
+    private static final Set<String> LIBRARY_PACKAGES = Set.of("org.springframework.jdbc.core",
+            "org.springframework.jdbc.core.namedparam", "org.springframework.jdbc.core.simple", "org.jooq",
+            "jakarta.persistence", "javax.persistence", "org.hibernate");
+
+    /**
+     * True when the file imports a type of this simple name from a package that is not the library that makes
+     * it pool-backed: Flyway's own {@code org.flywaydb.core.internal.jdbc.JdbcTemplate} wraps one connection,
+     * Spring's borrows one per call. A type not imported by name (wildcard import, same package) stays
+     * judged by its name.
+     */
+    static boolean importedFromElsewhere(String simpleType, Node at) {
+        var cu = at.findCompilationUnit().orElse(null);
+        if (cu == null) {
+            return false;
+        }
+        for (var imp : cu.getImports()) {
+            if (imp.isAsterisk() || imp.isStatic()) {
+                continue;
+            }
+            String full = imp.getNameAsString();
+            if (full.endsWith("." + simpleType)) {
+                return !LIBRARY_PACKAGES.contains(full.substring(0, full.length() - simpleType.length() - 1));
+            }
+        }
+        return false;
     }
 
     static String simple(String type) {

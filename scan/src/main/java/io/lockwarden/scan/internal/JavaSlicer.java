@@ -86,6 +86,8 @@ public final class JavaSlicer {
         char prevSignificant = 0;
         boolean inThrows = false;
         int memberStart = 0;
+        int nextBlock = -1;
+        int nextLine = -1;
         int i = 0;
         while (i < n) {
             char c = text.charAt(i);
@@ -132,8 +134,8 @@ public final class JavaSlicer {
                     } else {
                         blank(out, i + 1, close);
                     }
-                } else if (out != null || text.indexOf("/*", i) >= 0 && text.indexOf("/*", i) < close
-                        || text.indexOf("//", i) >= 0 && text.indexOf("//", i) < close) {
+                } else if (out != null || (nextBlock = next(text, "/*", i, nextBlock)) < close
+                        || (nextLine = next(text, "//", i, nextLine)) < close) {
                     if (out == null) {
                         out = text.toCharArray();
                     }
@@ -232,31 +234,70 @@ public final class JavaSlicer {
     /** Names assigned in statements that mention advisory locks (or such names), two rounds deep. */
     private static void constantNames(String text, Set<String> words) {
         int from = 0;
+        Boundaries b = new Boundaries(text);
         while (true) {
             int at = SqlText.indexOfIgnoreCase(text, "advisory", from);
             if (at < 0) {
                 break;
             }
-            addAssignedName(text, at, words);
+            addAssignedName(text, at, b.statementStart(at), words);
             from = at + 8;
         }
         for (String w : Set.copyOf(words)) {
             int at = text.indexOf(w);
+            Boundaries wb = new Boundaries(text);
             while (at >= 0) {
-                int eq = text.lastIndexOf('=', at);
-                int stmt = Math.max(text.lastIndexOf(';', at), Math.max(text.lastIndexOf('{', at), text.lastIndexOf('}', at)));
-                if (eq > stmt) {
-                    addAssignedName(text, at, words);
+                int stmt = wb.statementStart(at);
+                if (wb.lastEquals() > stmt) {
+                    addAssignedName(text, at, stmt, words);
                 }
                 at = text.indexOf(w, at + w.length());
             }
         }
     }
 
-    private static void addAssignedName(String text, int at, Set<String> words) {
-        int stmt = Math.max(text.lastIndexOf(';', at), Math.max(text.lastIndexOf('{', at), text.lastIndexOf('}', at)));
-        int eq = text.indexOf('=', stmt + 1);
-        if (eq < 0 || eq > at) {
+    /**
+     * The last statement boundary ({@code ; { }}) and the last {@code =} before a position, for positions asked
+     * in increasing order: one forward pass over the text however many positions are asked.
+     */
+    private static final class Boundaries {
+        private final String text;
+        private int scanned;
+        private int statement = -1;
+        private int equals = -1;
+
+        Boundaries(String text) {
+            this.text = text;
+        }
+
+        /** Index of the last {@code ;}, {@code {} or {@code }} before {@code at}, or -1. */
+        int statementStart(int at) {
+            for (; scanned < at; scanned++) {
+                char c = text.charAt(scanned);
+                if (c == ';' || c == '{' || c == '}') {
+                    statement = scanned;
+                } else if (c == '=') {
+                    equals = scanned;
+                }
+            }
+            return statement;
+        }
+
+        /** Index of the last {@code =} before the position last asked, or -1. */
+        int lastEquals() {
+            return equals;
+        }
+    }
+
+    private static void addAssignedName(String text, int at, int stmt, Set<String> words) {
+        int eq = -1;
+        for (int k = stmt + 1; k < at; k++) {
+            if (text.charAt(k) == '=') {
+                eq = k;
+                break;
+            }
+        }
+        if (eq < 0) {
             return;
         }
         String head = text.substring(stmt + 1, eq);
@@ -274,6 +315,15 @@ public final class JavaSlicer {
         if (e > s) {
             words.add(text.substring(s + 1, e + 1));
         }
+    }
+
+    /** The next {@code needle} at or after {@code from} (length of text when none), reusing {@code known} when still ahead. */
+    private static int next(String text, String needle, int from, int known) {
+        if (known >= from) {
+            return known;
+        }
+        int at = text.indexOf(needle, from);
+        return at < 0 ? text.length() : at;
     }
 
     private static int lineEnd(String s, int i) {

@@ -2,9 +2,11 @@ package io.lockwarden.scan.internal;
 
 import io.lockwarden.scan.Rule;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -162,6 +164,28 @@ public final class SqlFileAnalyzer {
             }
         }
         String lower = u.text().toLowerCase(Locale.ROOT);
+        // Indexes built once per unit, so that every check below is a lookup (a long line holds many calls).
+        Map<String, Integer> lastReleaseByKey = new HashMap<>();
+        int lastUnlockAll = -1;
+        for (SqlLockCall r : calls) {
+            if (r.function().isRelease() && (!u.body() || exceptionAt >= 0 && r.offset() > exceptionAt)) {
+                if (r.function() == LockFunction.PG_ADVISORY_UNLOCK_ALL) {
+                    lastUnlockAll = r.offset();
+                } else {
+                    lastReleaseByKey.merge(r.keyText(), r.offset(), Math::max);
+                }
+            }
+        }
+        List<int[]> commits = new ArrayList<>(); // {start of the COMMIT/ROLLBACK word, 1 = ROLLBACK}
+        if (u.body()) {
+            Matcher cm = COMMIT.matcher(u.text());
+            int from = 0;
+            while (from <= u.text().length() && cm.find(from)) {
+                commits.add(new int[] {cm.start(2), cm.group(2).equalsIgnoreCase("rollback") ? 1 : 0});
+                from = Math.max(cm.end(2), cm.start() + 1);
+            }
+        }
+        int[] openLoopBefore = u.body() ? openLoops(lower) : null;
         for (SqlLockCall c : calls) {
             LockFunction fn = c.function();
             int offset = u.base() + c.offset();
@@ -169,30 +193,24 @@ public final class SqlFileAnalyzer {
             boolean tx = u.body() || inTx[c.offset()];
             if (fn.isSessionLock()) {
                 out.markSessionLock();
-                boolean released = false;
-                for (SqlLockCall r : calls) {
-                    if (r.offset() > c.offset() && r.function().isRelease()
-                            && (r.function() == LockFunction.PG_ADVISORY_UNLOCK_ALL || r.keyText().equals(c.keyText()))
-                            && (!u.body() || exceptionAt >= 0 && r.offset() > exceptionAt)) {
-                        released = true;
-                    }
-                }
+                boolean released = lastUnlockAll > c.offset()
+                        || lastReleaseByKey.getOrDefault(c.keyText(), -1) > c.offset();
                 if (!released) {
                     out.report(Rule.SESSION_LOCK_WITHOUT_RELEASE, offset, shown + (u.body()
                             ? " is not released in the body's EXCEPTION section: an error leaves it held."
                             : " is never released later in this script."));
                 }
-                if (tx && !(u.body() && COMMIT.matcher(u.text()).find())) { // a committing procedure needs a session lock
+                if (tx && !(u.body() && !commits.isEmpty())) { // a committing procedure needs a session lock
                     out.report(Rule.SESSION_LOCK_IN_TRANSACTION, offset, shown + " is taken inside a transaction"
                             + (u.body() ? " (function bodies always run in one)" : "")
                             + ": it survives COMMIT/ROLLBACK; use the _xact_ variant.");
                 }
             }
             if (fn.isXactLock() && u.body()) {
-                Matcher commit = COMMIT.matcher(u.text());
-                if (commit.find(c.offset()) && !relockedPerBatch(lower, c.offset(), commit.start(2))) {
-                    out.report(Rule.XACT_LOCK_ENDS_EARLY, offset, shown + " ends at the " + commit.group(2).toUpperCase(Locale.ROOT)
-                            + " on line " + f.line(u.base() + commit.start(2)) + " of this body: the statements after "
+                int[] commit = firstCommitAtOrAfter(commits, c.offset());
+                if (commit != null && !relockedPerBatch(lower, c.offset(), commit[0], openLoopBefore)) {
+                    out.report(Rule.XACT_LOCK_ENDS_EARLY, offset, shown + " ends at the " + (commit[1] == 1 ? "ROLLBACK" : "COMMIT")
+                            + " on line " + f.line(u.base() + commit[0]) + " of this body: the statements after "
                             + "it run unprotected. Take a session lock (with an unlock in the EXCEPTION handler), "
                             + "or take the lock again after each COMMIT.");
                 }
@@ -204,7 +222,7 @@ public final class SqlFileAnalyzer {
             if (fn.isBlocking() && !fileSetsTimeout) {
                 out.report(Rule.BLOCKING_LOCK_WITHOUT_TIMEOUT, offset, shown + " waits without lock_timeout.");
             }
-            if (fn.isUnlock() && lower.substring(0, c.offset()).stripTrailing().endsWith("perform")) {
+            if (fn.isUnlock() && SqlText.precededByWord(lower, c.offset(), "perform")) {
                 out.report(Rule.UNLOCK_RESULT_IGNORED, offset, "PERFORM " + shown + " discards the result: a "
                         + "false (lock not held) goes unnoticed.");
             }
@@ -224,17 +242,45 @@ public final class SqlFileAnalyzer {
         }
     }
 
+    /** The first COMMIT/ROLLBACK found by a search starting at {@code offset}, or null. */
+    private static int[] firstCommitAtOrAfter(List<int[]> commits, int offset) {
+        int lo = 0;
+        int hi = commits.size();
+        while (lo < hi) { // COMMIT matches begin at most a keyword before their word; the search starts at offset
+            int mid = (lo + hi) >>> 1;
+            if (commits.get(mid)[0] < offset) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo < commits.size() ? commits.get(lo) : null;
+    }
+
+    /**
+     * For each offset: the start of the innermost LOOP still open there (as the old left-to-right scan saw
+     * it: an END LOOP closes whatever was open), or -1. One pass over the text.
+     */
+    private static int[] openLoops(String lower) {
+        int[] open = new int[lower.length() + 1];
+        Matcher m = LOOP.matcher(lower);
+        int current = -1;
+        int filled = 0;
+        while (m.find()) {
+            java.util.Arrays.fill(open, filled, m.start(), current);
+            filled = m.start();
+            current = m.group(1) == null ? m.start() : -1;
+        }
+        java.util.Arrays.fill(open, filled, open.length, current);
+        return open;
+    }
+
     /** The lock and the COMMIT are in the same LOOP body: the lock is taken again after every COMMIT. */
-    private static boolean relockedPerBatch(String lower, int lock, int commit) {
-        if (lower.substring(lock, commit).contains("end loop")) {
+    private static boolean relockedPerBatch(String lower, int lock, int commit, int[] openLoopBefore) {
+        if (lower.indexOf("end loop", lock) >= 0 && lower.indexOf("end loop", lock) + 8 <= commit) {
             return false;
         }
-        Matcher m = LOOP.matcher(lower);
-        int open = -1;
-        while (m.find() && m.start() < lock) {
-            open = m.group(1) == null ? m.start() : -1; // the innermost LOOP still open before the lock
-        }
-        return open >= 0;
+        return openLoopBefore[lock] >= 0;
     }
 
     /** For each offset of the top-level text: inside an explicit transaction block. */

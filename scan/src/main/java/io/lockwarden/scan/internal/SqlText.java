@@ -118,7 +118,7 @@ public final class SqlText {
                 }
                 if (f != null && p < n && sql.charAt(p) == '(') {
                     int close = matchParen(sql, p);
-                    out.add(new SqlLockCall(f, splitArgs(sql.substring(p + 1, close)), i));
+                    out.add(new SqlLockCall(f, close < 0 ? List.of("?") : splitArgs(sql.substring(p + 1, close)), i));
                     i = end;
                 } else {
                     i = Math.max(end, i + 1);
@@ -170,9 +170,27 @@ public final class SqlText {
         return n;
     }
 
+    /** Whether {@code word} (lower case) ends, in any case, just before {@code offset}, ignoring whitespace between. */
+    public static boolean precededByWord(String text, int offset, String word) {
+        int e = offset;
+        while (e > 0 && Character.isWhitespace(text.charAt(e - 1))) {
+            e--;
+        }
+        return e >= word.length() && text.regionMatches(true, e - word.length(), word, 0, word.length());
+    }
+
+    /** How far past its opening parenthesis a lock call's argument list is read. */
+    static final int MAX_ARGUMENT_CHARS = 4096;
+
+    /**
+     * The closing parenthesis of a lock call's argument list, looked for within {@link #MAX_ARGUMENT_CHARS}; -1
+     * when there is none there (its arguments are then unknown), so text full of unclosed calls is still read
+     * in linear time. At the very end of a text (a fragment cut before its closing parenthesis) the end counts.
+     */
     private static int matchParen(String s, int open) {
         int depth = 0;
-        for (int i = open; i < s.length(); i++) {
+        int limit = (int) Math.min(s.length(), (long) open + MAX_ARGUMENT_CHARS);
+        for (int i = open; i < limit; i++) {
             char c = s.charAt(i);
             if (c == '(') {
                 depth++;
@@ -185,7 +203,7 @@ public final class SqlText {
                 i = skipQuoted(s, i) - 1;
             }
         }
-        return s.length();
+        return limit == s.length() && limit - open < MAX_ARGUMENT_CHARS ? limit : -1;
     }
 
     private static List<String> splitArgs(String inner) {
@@ -212,8 +230,14 @@ public final class SqlText {
         return args;
     }
 
-    /** Lower-cases, drops whitespace and {@code ::type} casts. */
+    /** Longest argument text kept (longer ones are cut, so that messages stay one readable line). */
+    static final int MAX_ARGUMENT_SHOWN = 120;
+
+    /** Lower-cases, drops whitespace and {@code ::type} casts; cuts the text at {@link #MAX_ARGUMENT_SHOWN}. */
     public static String normalizeArg(String a) {
+        if (a.length() > MAX_ARGUMENT_SHOWN) {
+            a = a.substring(0, MAX_ARGUMENT_SHOWN - 3) + "...";
+        }
         String t = a.strip().toLowerCase(Locale.ROOT).replaceAll("::\\s*\\w+", "").replaceAll("\\s+", "");
         if (t.startsWith("cast(") && t.contains("as")) {
             t = t.substring(5, t.lastIndexOf("as"));

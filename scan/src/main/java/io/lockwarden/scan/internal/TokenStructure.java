@@ -30,12 +30,47 @@ final class TokenStructure {
     private final List<Region> releases = new ArrayList<>();
     private final List<Region> loops = new ArrayList<>();
 
+    /** For each token: index of its innermost function, or -1 (computed once; lookups are constant time). */
+    private final int[] functionOfToken;
+
     TokenStructure(List<Token> tokens, Language lang) {
         this.t = tokens;
         this.lang = lang;
         findFunctions();
         findReleases();
         findLoops();
+        this.functionOfToken = innermostFunctions();
+    }
+
+    /** One sweep with a stack of open functions: the innermost is the open one that started last. */
+    private int[] innermostFunctions() {
+        int[] of = new int[t.size()];
+        java.util.Arrays.fill(of, -1);
+        Integer[] order = new Integer[functions.size()];
+        for (int k = 0; k < order.length; k++) {
+            order[k] = k;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Integer.compare(functions.get(a).start(), functions.get(b).start()));
+        java.util.ArrayDeque<Integer> open = new java.util.ArrayDeque<>();
+        int next = 0;
+        for (int i = 0; i < of.length; i++) {
+            while (next < order.length && functions.get(order[next]).start() <= i) {
+                open.push(order[next++]);
+            }
+            while (!open.isEmpty() && functions.get(open.peek()).end() < i) {
+                open.pop();
+            }
+            // an overlapping (not nested) function below the top may have ended: look past it
+            Integer best = null;
+            for (Integer k : open) {
+                if (functions.get(k).contains(i)) {
+                    best = k;
+                    break;
+                }
+            }
+            of[i] = best == null ? -1 : best;
+        }
+        return of;
     }
 
     List<Region> functions() {
@@ -48,14 +83,7 @@ final class TokenStructure {
 
     /** Index of the innermost function containing {@code token}, or -1 at file level. */
     int functionOf(int token) {
-        int best = -1;
-        for (int k = 0; k < functions.size(); k++) {
-            Region f = functions.get(k);
-            if (f.contains(token) && (best < 0 || f.start() >= functions.get(best).start())) {
-                best = k;
-            }
-        }
-        return best;
+        return token >= 0 && token < functionOfToken.length ? functionOfToken[token] : -1;
     }
 
     /** The function's name ("" at file level). */
