@@ -2,6 +2,7 @@ package io.lockwarden.postmortem;
 
 import io.lockwarden.postmortem.internal.CsvLogParser;
 import io.lockwarden.postmortem.internal.JsonLogParser;
+import io.lockwarden.postmortem.internal.LineLengthLimit;
 import io.lockwarden.postmortem.internal.LinePrefix;
 import io.lockwarden.postmortem.internal.ReadCounters;
 import io.lockwarden.postmortem.internal.SyslogParser;
@@ -48,6 +49,13 @@ public final class LogReader {
     public static final List<String> KNOWN_PREFIXES = List.of("%m [%p] %q%u@%d ", "%m [%p] ", "%t:%r:%u@%d:[%p]:",
             "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ", "%t [%p]: user=%u,db=%d,app=%a,client=%h ",
             "%m [%p] %q[user=%u,db=%d,app=%a] ", "%t [%p] ", "%m ", "%t ", "");
+    /**
+     * The longest line read, in bytes (or characters): 16 MiB. PostgreSQL writes nothing longer except a logged
+     * statement of that size; a longer line (a binary file, {@code /dev/zero}, a disk that filled with NUL bytes)
+     * stops the read with an {@link UnreadableLogException} naming the line, so memory stays bounded whatever the
+     * input.
+     */
+    public static final int MAX_LINE = 16 * 1024 * 1024;
     private static final int LOOKAHEAD = 256 * 1024;
     private static final int SAMPLE_LINES = 200;
     private static final Pattern CSV_START = Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d+ [^ ,]+,.*");
@@ -97,9 +105,9 @@ public final class LogReader {
             boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
             in.reset();
             InputStream body = gzip ? new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16) : in;
-            BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE)),
-                    1 << 16);
+            BufferedReader reader = new BufferedReader(new LineLengthLimit(new InputStreamReader(body,
+                    StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
+                            .onUnmappableCharacter(CodingErrorAction.REPLACE)), MAX_LINE), 1 << 16);
             reader.mark(LOOKAHEAD);
             List<String> sample = sample(reader);
             reader.reset();
@@ -137,6 +145,8 @@ public final class LogReader {
             }
             return new SourceSummary(name, fmt, gzip, used, counters.lines(), counters.entries(), counters.skipped(),
                     counters.foreign());
+        } catch (LineLengthLimit.OverlongLineException e) {
+            throw overlong(name, e.line(), e);
         } catch (java.util.zip.ZipException e) {
             throw new UnreadableLogException(name + " is a corrupt gzip file (" + e.getMessage()
                     + "): decompress it with gunzip to see how much is readable", e);
@@ -147,6 +157,12 @@ public final class LogReader {
             throw new UnreadableLogException("cannot read " + name + ": " + e.getClass().getSimpleName()
                     + "; check the path and its permissions", e);
         }
+    }
+
+    static UnreadableLogException overlong(String name, long line, Throwable cause) {
+        return new UnreadableLogException(name + ": line " + line + " is longer than 16 MiB, which is no line a "
+                + "PostgreSQL server writes (binary data or NUL bytes?); pass a log file, or cut the long lines "
+                + "first (cut -b1-1000000 FILE | lockwarden postmortem -)", cause);
     }
 
     private static List<String> sample(BufferedReader reader) throws IOException {

@@ -56,7 +56,9 @@ public final class Postmortem {
      * Reads every source in order (a path of {@code -} reads {@code stdin}) and analyses them together; sources may
      * be given in any order (rotated files), since events are replayed by time.
      *
-     * @throws UnreadableLogException naming the first source that cannot be read or is not a PostgreSQL log
+     * @throws UnreadableLogException naming the first source that cannot be read or is not a PostgreSQL log, or
+     *                                saying "nothing usable read" when no line of any source was recognised as a
+     *                                server log line (empty input, or a {@code --log-format} that skips every line)
      */
     public Report analyze(LogReader reader, List<Path> sources, InputStream stdin) {
         Objects.requireNonNull(reader, "reader");
@@ -68,6 +70,13 @@ public final class Postmortem {
             } else {
                 summaries.add(reader.read(p, collector::accept));
             }
+        }
+        if (summaries.stream().allMatch(s -> s.entries() == 0)) {
+            throw new UnreadableLogException("nothing usable read: no line of " + String.join(", ",
+                    summaries.stream().map(SourceSummary::source).toList()) + " is a PostgreSQL server log entry ("
+                    + (summaries.stream().allMatch(s -> s.lines() == 0) ? "empty input" : summaries.stream()
+                    .mapToLong(SourceSummary::lines).sum() + " lines read as " + summaries.get(0).format().label())
+                    + "); pass the server's log file, and leave out --log-format and --prefix to detect them");
         }
         return collector.report(summaries);
     }
