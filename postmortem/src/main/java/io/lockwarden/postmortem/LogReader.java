@@ -1,6 +1,9 @@
 package io.lockwarden.postmortem;
 
 import io.lockwarden.postmortem.internal.CsvLogParser;
+import io.lockwarden.postmortem.internal.EntrySink;
+import io.lockwarden.postmortem.internal.PrefixMatcher;
+import io.lockwarden.postmortem.internal.StderrScanner;
 import io.lockwarden.postmortem.internal.JsonLogParser;
 import io.lockwarden.postmortem.internal.LineLengthLimit;
 import io.lockwarden.postmortem.internal.LinePrefix;
@@ -13,11 +16,14 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -57,6 +63,8 @@ public final class LogReader {
      */
     public static final int MAX_LINE = 16 * 1024 * 1024;
     private static final int LOOKAHEAD = 256 * 1024;
+    private static final int SCAN_BUFFER = 1 << 20;
+    private static final long PARALLEL_MIN = 8L << 20;
     private static final int SAMPLE_LINES = 200;
     private static final Pattern CSV_START = Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d+ [^ ,]+,.*");
 
@@ -105,10 +113,23 @@ public final class LogReader {
             boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
             in.reset();
             InputStream body = gzip ? new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16) : in;
+            return readDecoded(name, body, gzip, sink);
+        } catch (java.util.zip.ZipException e) {
+            throw corrupt(name, e);
+        } catch (java.io.EOFException e) {
+            throw truncated(name, e);
+        } catch (IOException e) {
+            throw new UnreadableLogException("cannot read " + name + ": " + e.getClass().getSimpleName()
+                    + "; check the path and its permissions", e);
+        }
+    }
+
+    private SourceSummary readDecoded(String name, InputStream body, boolean gzip, Consumer<LogEntry> sink) {
+        try {
             BufferedReader reader = new BufferedReader(new LineLengthLimit(new InputStreamReader(body,
                     StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
                             .onUnmappableCharacter(CodingErrorAction.REPLACE)), MAX_LINE), 1 << 16);
-            reader.mark(LOOKAHEAD);
+            reader.mark(LOOKAHEAD + MAX_LINE + 2); // the sample's lines may be long; the buffer grows only if they are
             List<String> sample = sample(reader);
             reader.reset();
             LogFormat fmt = format != null ? format : detect(name, sample);
@@ -148,15 +169,264 @@ public final class LogReader {
         } catch (LineLengthLimit.OverlongLineException e) {
             throw overlong(name, e.line(), e);
         } catch (java.util.zip.ZipException e) {
-            throw new UnreadableLogException(name + " is a corrupt gzip file (" + e.getMessage()
-                    + "): decompress it with gunzip to see how much is readable", e);
+            throw corrupt(name, e);
         } catch (java.io.EOFException e) {
-            throw new UnreadableLogException(name + " ends in the middle of a gzip block: the file is truncated; "
-                    + "decompress what is readable with 'gunzip -c' and pass that", e);
+            throw truncated(name, e);
         } catch (IOException e) {
             throw new UnreadableLogException("cannot read " + name + ": " + e.getClass().getSimpleName()
                     + "; check the path and its permissions", e);
         }
+    }
+
+    /**
+     * Reads a source for {@link Postmortem}: stderr logs (plain files on both cores, gzip and stdin on one) through
+     * {@link StderrScanner}, which assembles only entries that may be lock events and counts the rest; other
+     * formats entry by entry. A path of {@code -} reads {@code stdin}.
+     */
+    SourceSummary scan(Path file, InputStream stdin, EntrySink sink) {
+        String name = file.toString();
+        boolean isStdin = name.equals("-");
+        if (!isStdin && Files.isDirectory(file)) {
+            throw new UnreadableLogException(file + " is a directory: pass the log files in it (e.g. " + file
+                    + "/postgresql-*.log)");
+        }
+        try {
+            if (!isStdin && Files.isRegularFile(file)) {
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                    byte[] head = head(name, java.nio.channels.Channels.newInputStream(ch));
+                    boolean gzip = head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b;
+                    if (!gzip) {
+                        return scanFile(name, ch, head, sink);
+                    }
+                }
+            }
+            try (InputStream opened = isStdin ? null : Files.newInputStream(file)) {
+                BufferedInputStream in = new BufferedInputStream(isStdin ? stdin : opened, 1 << 16);
+                in.mark(2);
+                boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
+                in.reset();
+                InputStream body = gzip ? new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16) : in;
+                byte[] head = head(name, body);
+                return scanStream(name, head, body, gzip, sink);
+            }
+        } catch (NoSuchFileException e) {
+            throw new UnreadableLogException(file + " does not exist: check the path (SHOW log_directory on the server)");
+        } catch (LineLengthLimit.OverlongLineException e) {
+            throw overlong(name, e.line(), e);
+        } catch (java.util.zip.ZipException e) {
+            throw corrupt(name, e);
+        } catch (java.io.EOFException e) {
+            throw truncated(name, e);
+        } catch (IOException e) {
+            throw new UnreadableLogException("cannot read " + name + ": " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : " " + e.getMessage()) + "; check the path and its permissions", e);
+        }
+    }
+
+    private SourceSummary scanStream(String name, byte[] head, InputStream body, boolean gzip, EntrySink sink)
+            throws IOException {
+        List<String> sample = sample(head);
+        LogFormat fmt = format != null ? format : detect(name, sample);
+        if (fmt != LogFormat.STDERR) {
+            return readDecoded(name, new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(head), body),
+                    gzip, sink::entry);
+        }
+        LinePrefix p = choosePrefix(name, sample);
+        StderrScanner scanner = new StderrScanner(p, PrefixMatcher.of(p), name, sink::lockCandidate, MAX_LINE,
+                SCAN_BUFFER, false);
+        int[] headLeft = {head.length};
+        scanner.run((b, off, len) -> {
+            if (headLeft[0] > 0) {
+                int n = Math.min(len, headLeft[0]);
+                System.arraycopy(head, head.length - headLeft[0], b, off, n);
+                headLeft[0] -= n;
+                return n;
+            }
+            return body.read(b, off, len);
+        }, Long.MAX_VALUE);
+        return summary(name, gzip, p, sink, List.of(scanner));
+    }
+
+    private SourceSummary scanFile(String name, FileChannel ch, byte[] head, EntrySink sink) throws IOException {
+        List<String> sample = sample(head);
+        LogFormat fmt = format != null ? format : detect(name, sample);
+        if (fmt != LogFormat.STDERR) {
+            ch.position(0);
+            return readDecoded(name, java.nio.channels.Channels.newInputStream(ch), false, sink::entry);
+        }
+        LinePrefix p = choosePrefix(name, sample);
+        PrefixMatcher matcher = PrefixMatcher.of(p);
+        long size = ch.size();
+        long split = size >= PARALLEL_MIN && Runtime.getRuntime().availableProcessors() > 1
+                ? lineStartAfter(ch, size / 2) : -1;
+        StderrScanner first = new StderrScanner(p, matcher, name, sink::lockCandidate, MAX_LINE, SCAN_BUFFER, false);
+        if (split <= 0 || split >= size) {
+            first.run(from(ch, 0), Long.MAX_VALUE);
+            return summary(name, false, p, sink, List.of(first));
+        }
+        List<LogEntry> later = new ArrayList<>();
+        StderrScanner second = new StderrScanner(p, matcher.copy(), name, later::add, MAX_LINE, SCAN_BUFFER, true);
+        Throwable[] failure = new Throwable[1];
+        Thread t = new Thread(() -> {
+            try {
+                second.run(from(ch, split), Long.MAX_VALUE);
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        }, "lockwarden-postmortem-scan");
+        t.setDaemon(true);
+        t.start();
+        try {
+            first.run(from(ch, 0), split);
+        } finally {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while reading " + name);
+            }
+        }
+        if (failure[0] instanceof LineLengthLimit.OverlongLineException o) {
+            throw new LineLengthLimit.OverlongLineException(first.lines() + o.line(), MAX_LINE);
+        } else if (failure[0] instanceof IOException io) {
+            throw io;
+        } else if (failure[0] instanceof RuntimeException re) {
+            throw re;
+        } else if (failure[0] != null) {
+            throw new IllegalStateException("reading " + name + " failed", failure[0]);
+        }
+        if (first.entries() == 0) {
+            // No entry opened in the first half: its lines (and the second half's first ones) may be skipped
+            // lines, which only a reading from the start can tell.
+            StderrScanner whole = new StderrScanner(p, matcher, name, sink::lockCandidate, MAX_LINE, SCAN_BUFFER,
+                    false);
+            whole.run(from(ch, 0), Long.MAX_VALUE);
+            return summary(name, false, p, sink, List.of(whole));
+        }
+        later.forEach(sink::lockCandidate);
+        return summary(name, false, p, sink, List.of(first, second));
+    }
+
+    private static SourceSummary summary(String name, boolean gzip, LinePrefix p, EntrySink sink,
+                                         List<StderrScanner> parts) {
+        long lines = 0;
+        long entries = 0;
+        long skipped = 0;
+        boolean time = false;
+        boolean sub = false;
+        boolean pid = false;
+        boolean db = false;
+        List<String> foreign = new ArrayList<>();
+        for (StderrScanner s : parts) {
+            lines += s.lines();
+            entries += s.entries();
+            skipped += s.skipped();
+            time |= s.sawTime();
+            sub |= s.sawSubsecond();
+            pid |= s.sawPid();
+            db |= s.sawDatabase();
+            for (String f : s.foreign()) {
+                if (foreign.size() < 5 && !foreign.contains(f)) {
+                    foreign.add(f);
+                }
+            }
+        }
+        sink.seen(entries, time, sub, pid, db);
+        return new SourceSummary(name, LogFormat.STDERR, gzip, p.text(), lines, entries, skipped, foreign);
+    }
+
+    private static StderrScanner.ByteInput from(FileChannel ch, long start) {
+        long[] pos = {start};
+        return (b, off, len) -> {
+            int n = ch.read(ByteBuffer.wrap(b, off, len), pos[0]);
+            if (n > 0) {
+                pos[0] += n;
+            }
+            return n;
+        };
+    }
+
+    /** The offset just after the first {@code \n} at or after {@code from}, or -1. */
+    private static long lineStartAfter(FileChannel ch, long from) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(1 << 16);
+        long pos = from;
+        while (true) {
+            b.clear();
+            int n = ch.read(b, pos);
+            if (n <= 0) {
+                return -1;
+            }
+            for (int i = 0; i < n; i++) {
+                if (b.get(i) == '\n') {
+                    return pos + i + 1;
+                }
+            }
+            pos += n;
+        }
+    }
+
+    /**
+     * The first {@link #LOOKAHEAD} bytes of a source, or more when no line ends in them: up to the end of the first
+     * line, which must end within {@link #MAX_LINE} bytes.
+     */
+    private static byte[] head(String name, InputStream in) throws IOException {
+        byte[] head = in.readNBytes(LOOKAHEAD);
+        if (head.length < LOOKAHEAD) {
+            return head;
+        }
+        for (byte c : head) {
+            if (c == '\n' || c == '\r') {
+                return head;
+            }
+        }
+        java.io.ByteArrayOutputStream more = new java.io.ByteArrayOutputStream(LOOKAHEAD * 2);
+        more.write(head);
+        byte[] block = new byte[1 << 16];
+        int n;
+        while ((n = in.read(block)) > 0) {
+            more.write(block, 0, n);
+            for (int i = 0; i < n; i++) {
+                if (block[i] == '\n' || block[i] == '\r') {
+                    return more.toByteArray();
+                }
+            }
+            if (more.size() > MAX_LINE) {
+                throw new LineLengthLimit.OverlongLineException(1, MAX_LINE);
+            }
+        }
+        return more.toByteArray();
+    }
+
+    /** The first lines of a source's first bytes, as {@code BufferedReader.readLine} splits them. */
+    private static List<String> sample(byte[] head) {
+        String text = new String(head, StandardCharsets.UTF_8);
+        List<String> lines = new ArrayList<>();
+        int chars = 0;
+        int i = 0;
+        while (lines.size() < SAMPLE_LINES && chars < LOOKAHEAD / 2 && i < text.length()) {
+            int j = i;
+            while (j < text.length() && text.charAt(j) != '\n' && text.charAt(j) != '\r') {
+                j++;
+            }
+            String line = text.substring(i, j);
+            lines.add(line);
+            chars += line.length() + 1;
+            if (j + 1 < text.length() && text.charAt(j) == '\r' && text.charAt(j + 1) == '\n') {
+                j++;
+            }
+            i = j + 1;
+        }
+        return lines;
+    }
+
+    private static UnreadableLogException corrupt(String name, java.util.zip.ZipException e) {
+        return new UnreadableLogException(name + " is a corrupt gzip file (" + e.getMessage()
+                + "): decompress it with gunzip to see how much is readable", e);
+    }
+
+    private static UnreadableLogException truncated(String name, java.io.EOFException e) {
+        return new UnreadableLogException(name + " ends in the middle of a gzip block: the file is truncated; "
+                + "decompress what is readable with 'gunzip -c' and pass that", e);
     }
 
     static UnreadableLogException overlong(String name, long line, Throwable cause) {

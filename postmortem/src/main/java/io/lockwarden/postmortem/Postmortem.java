@@ -2,6 +2,7 @@ package io.lockwarden.postmortem;
 
 import io.lockwarden.LockKey;
 import io.lockwarden.inspect.KeyDecoder;
+import io.lockwarden.postmortem.internal.EntrySink;
 import io.lockwarden.postmortem.internal.IncidentAnalysis;
 import io.lockwarden.postmortem.internal.LockEvent;
 import io.lockwarden.postmortem.internal.LockEvents;
@@ -65,11 +66,7 @@ public final class Postmortem {
         Collector collector = new Collector();
         List<SourceSummary> summaries = new ArrayList<>();
         for (Path p : sources) {
-            if (p.toString().equals("-")) {
-                summaries.add(reader.read("-", stdin, collector::accept));
-            } else {
-                summaries.add(reader.read(p, collector::accept));
-            }
+            summaries.add(reader.scan(p, stdin, collector));
         }
         if (summaries.stream().allMatch(s -> s.entries() == 0)) {
             throw new UnreadableLogException("nothing usable read: no line of " + String.join(", ",
@@ -91,7 +88,7 @@ public final class Postmortem {
         return collector.report(sources);
     }
 
-    private final class Collector {
+    private final class Collector implements EntrySink {
         final List<LockEvent> events = new ArrayList<>();
         long seq;
         long dropped;
@@ -102,11 +99,30 @@ public final class Postmortem {
         long entries;
 
         void accept(LogEntry e) {
+            entry(e);
+        }
+
+        @Override
+        public void entry(LogEntry e) {
             entries++;
             sawTime |= e.time() != null;
             sawSubsecond |= e.time() != null && e.time().getNano() != 0;
             sawPid |= e.pid() != 0;
             sawDatabase |= e.database() != null;
+            lockCandidate(e);
+        }
+
+        @Override
+        public void seen(long count, boolean time, boolean subsecond, boolean pid, boolean db) {
+            entries += count;
+            sawTime |= time;
+            sawSubsecond |= subsecond;
+            sawPid |= pid;
+            sawDatabase |= db;
+        }
+
+        @Override
+        public void lockCandidate(LogEntry e) {
             if (e.time() != null && (since != null && e.time().isBefore(since) || until != null
                     && e.time().isAfter(until))) {
                 return;
