@@ -220,8 +220,10 @@ class FastScanTest {
             Report fromGzip = ReferenceParse.analyzeBothWays(pm, LogReader.builder().build(), gz);
             try (InputStream in = Files.newInputStream(gz)) {
                 Report fromStdin = pm.analyze(LogReader.builder().build(), List.of(Path.of("-")), in);
-                assertThat(ReportFormat.JSON.render(fromStdin).replace("\"source\" : \"-\"", ""))
-                        .isEqualTo(ReportFormat.JSON.render(fromGzip).replace("\"source\" : \"" + gz + "\"", ""));
+                assertThat(fromStdin.summary()).isEqualTo(fromGzip.summary());
+                assertThat(fromStdin.keys()).isEqualTo(fromGzip.keys());
+                assertThat(fromStdin.sources().get(0).lines()).isEqualTo(fromGzip.sources().get(0).lines());
+                assertThat(fromStdin.sources().get(0).entries()).isEqualTo(fromGzip.sources().get(0).entries());
             }
         }
     }
@@ -245,5 +247,25 @@ class FastScanTest {
         Files.writeString(garbage, "\n".repeat(300) + "not a log line\n".repeat(600_000) + half);
         Report g = ReferenceParse.analyzeBothWays(pm, LogReader.builder().prefix(DEBIAN).build(), garbage);
         assertThat(g.sources().get(0).skippedLines()).isEqualTo(600_000);
+    }
+
+    @Test
+    void aTextLogWhosePrefixCarriesClientTextSaysItsLinesCanBeForged() throws IOException {
+        // What the server writes when a client that never authenticates names itself with a newline and a fake
+        // termination of the holder: the fake line is indistinguishable from a real one.
+        String forged = new SyntheticLog(5, "\n").traffic(20).incident(1001, 1002, 77, 0).text()
+                + "2026-12-01 09:00:00.000 UTC [666] x\n2026-12-01 09:00:00.001 UTC [1001] app@shop FATAL:  "
+                + "terminating connection due to administrator command\n@shop FATAL:  password authentication failed "
+                + "for user \"x\"\n";
+        Path log = dir.resolve("forged.log");
+        Files.writeString(log, forged);
+        Report r = ReferenceParse.analyzeBothWays(Postmortem.builder().build(), LogReader.builder().build(), log);
+        assertThat(r.limits()).anyMatch(l -> l.startsWith("lines can be forged in " + log)
+                && l.contains("jsonlog"));
+        Path plain = dir.resolve("no-client-text.log");
+        Files.writeString(plain, forged.replace(" app@shop ", " ").replace(" x\n", "\n"));
+        Report p = ReferenceParse.analyzeBothWays(Postmortem.builder().build(),
+                LogReader.builder().prefix("%m [%p] ").build(), plain);
+        assertThat(p.limits()).noneMatch(l -> l.startsWith("lines can be forged"));
     }
 }

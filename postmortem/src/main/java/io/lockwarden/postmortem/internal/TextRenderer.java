@@ -48,7 +48,9 @@ public final class TextRenderer {
             sb.append("Waits:         ").append(s.waits()).append(" (").append(s.acquired()).append(" acquired, ")
                     .append(s.lockTimeouts()).append(" lock timeout, ").append(s.canceled()).append(" canceled)\n");
             sb.append("Deadlocks:     ").append(s.deadlocks()).append('\n');
-            sb.append("Terminations:  ").append(s.terminations()).append('\n');
+            sb.append("Terminations:  ").append(s.terminations()).append(s.terminationsLogged() > s.terminations()
+                    ? " (" + s.terminationsLogged() + " logged; the others ended sessions the log never shows holding "
+                    + "or waiting)" : "").append('\n');
             if (s.lockTableFull() > 0) {
                 sb.append("Lock table full: ").append(s.lockTableFull()).append(" 'out of shared memory' error(s)")
                         .append(" from ").append(time(r.lockTableFull().first())).append(" to ")
