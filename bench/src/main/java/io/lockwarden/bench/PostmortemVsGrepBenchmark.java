@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * {@code lockwarden postmortem} against {@code grep -c advisory} on the same generated stderr log (default 400 MB),
  * each as its own process timed by {@code /usr/bin/time} (JVM start included), both writing their output to a file
  * (GNU grep stops at the first match when its output is {@code /dev/null}). Prints per repetition both times, the
- * ratio (target: 4 or less) and postmortem's peak resident set (target: under 512 MB). The log is realistic
+ * ratio (target: 4 or less), postmortem's peak resident set (target: under 512 MB), and both CPU times (user +
+ * system; on a loaded machine the wall-clock ratio says little, the CPU times say more). The log is realistic
  * traffic: statements and durations, connections and disconnections, checkpoints, multi-line statements, errors
  * with DETAIL and STATEMENT, and one record in 1,000 a lock incident (a wait with DETAIL and STATEMENT, then an
  * acquisition, a lock timeout or a termination). Files are deleted afterwards.
@@ -39,13 +40,13 @@ public final class PostmortemVsGrepBenchmark {
             System.out.printf("log: %,d bytes, %,d lines, %,d lock incidents; load average %s%n", Files.size(log),
                     counts[0], counts[1], Files.readString(Path.of("/proc/loadavg")).trim());
             run(dir, "grep", "-c", "advisory", log.toString()); // page cache warm-up
-            System.out.println("rep  grep -c s  postmortem s  ratio  postmortem peak RSS MB  grep peak RSS MB");
+            System.out.println("rep  grep -c s  postmortem s  ratio  postmortem peak RSS MB  grep CPU s  postmortem CPU s");
             for (int r = 1; r <= reps; r++) {
                 double[] grep = run(dir, "grep", "-c", "advisory", log.toString());
                 double[] pm = run(dir, java(), "-cp", classpath(), "io.lockwarden.cli.Main", "postmortem",
                         log.toString(), "-o", dir.resolve("report.txt").toString());
-                System.out.printf("%3d  %9.2f  %12.2f  %5.1f  %22.0f  %16.0f%n", r, grep[0], pm[0], pm[0] / grep[0],
-                        pm[1] / 1024, grep[1] / 1024);
+                System.out.printf("%3d  %9.2f  %12.2f  %5.1f  %22.0f  %10.2f  %16.2f%n", r, grep[0], pm[0],
+                        pm[0] / grep[0], pm[1] / 1024, grep[2], pm[2]);
             }
             System.out.println("report head:");
             Files.readAllLines(dir.resolve("report.txt")).stream().limit(12).forEach(l -> System.out.println("  " + l));
@@ -59,10 +60,13 @@ public final class PostmortemVsGrepBenchmark {
         }
     }
 
-    /** Runs a command under /usr/bin/time with its output to a file; returns {elapsed seconds, max RSS KB}. */
+    /**
+     * Runs a command under /usr/bin/time with its output to a file; returns {elapsed seconds, max RSS KB, CPU
+     * seconds (user + system)}.
+     */
     private static double[] run(Path dir, String... command) throws Exception {
         Path times = dir.resolve("time.txt");
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/time", "-f", "%e %M", "-o", times.toString()));
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/time", "-f", "%e %M %U %S", "-o", times.toString()));
         cmd.addAll(List.of(command));
         Process p = new ProcessBuilder(cmd).redirectOutput(dir.resolve("out.txt").toFile())
                 .redirectError(dir.resolve("err.txt").toFile()).start();
@@ -71,7 +75,8 @@ public final class PostmortemVsGrepBenchmark {
             throw new IllegalStateException(String.join(" ", command) + " did not finish in 30 minutes");
         }
         String[] t = Files.readAllLines(times).get(Files.readAllLines(times).size() - 1).trim().split(" ");
-        return new double[] {Double.parseDouble(t[0]), Double.parseDouble(t[1])};
+        return new double[] {Double.parseDouble(t[0]), Double.parseDouble(t[1]),
+            Double.parseDouble(t[2]) + Double.parseDouble(t[3])};
     }
 
     private static String java() {

@@ -64,6 +64,7 @@ public final class StderrScanner {
     private boolean sawDatabase;
     private boolean open;
     private boolean feeding;
+    private long high;
 
     // The line being classified.
     private boolean start;
@@ -98,7 +99,7 @@ public final class StderrScanner {
         int from = 0;
         int scan = 0;
         long consumed = 0;
-        long high = 0;
+        high = 0;
         boolean eof = false;
         boolean pendingCr = false;
         while (true) {
@@ -125,32 +126,7 @@ public final class StderrScanner {
                     pendingCr = false;
                 }
             }
-            int idx = -1;
-            int i = scan;
-            while (i + 8 <= len) {
-                long x = (long) LONGS.get(buf, i);
-                long a = x ^ LF;
-                long c = x ^ CR;
-                long z = ((a - ONES) & ~a | (c - ONES) & ~c) & HIGHS;
-                if (z != 0) {
-                    int k = Long.numberOfTrailingZeros(z) >>> 3;
-                    high |= x & ((1L << (k << 3)) - 1);
-                    idx = i + k;
-                    break;
-                }
-                high |= x;
-                i += 8;
-            }
-            if (idx < 0) {
-                for (; i < len; i++) {
-                    byte c = buf[i];
-                    if (c == '\n' || c == '\r') {
-                        idx = i;
-                        break;
-                    }
-                    high |= c & 0x80;
-                }
-            }
+            int idx = findEol(buf, scan, len);
             if (idx < 0) {
                 scan = len;
                 if (len - from > maxLine) {
@@ -158,7 +134,7 @@ public final class StderrScanner {
                 }
                 if (eof) {
                     if (from < len && (consumed + from < limit || feeding)) {
-                        line(buf, from, len, (high & HIGHS) != 0, consumed + from >= limit);
+                        line(buf, from, len, high != 0, consumed + from >= limit);
                     }
                     break;
                 }
@@ -187,7 +163,7 @@ public final class StderrScanner {
             if (past && !feeding) {
                 break;
             }
-            if (!line(buf, from, idx, (high & HIGHS) != 0, past)) {
+            if (!line(buf, from, idx, high != 0, past)) {
                 break;
             }
             high = 0;
@@ -199,6 +175,38 @@ public final class StderrScanner {
             parser.flush();
             feeding = false;
         }
+    }
+
+    /**
+     * The index of the first {@code \n} or {@code \r} in {@code b[from, to)}, or -1; ORs the high bits of the bytes
+     * before it into {@link #high}. Small on purpose, so that the JIT compiles and inlines it early.
+     */
+    private int findEol(byte[] b, int from, int to) {
+        int i = from;
+        long hi = 0;
+        while (i + 8 <= to) {
+            long x = (long) LONGS.get(b, i);
+            long a = x ^ LF;
+            long c = x ^ CR;
+            long z = ((a - ONES) & ~a | (c - ONES) & ~c) & HIGHS;
+            if (z != 0) {
+                int k = Long.numberOfTrailingZeros(z) >>> 3;
+                high |= (hi | x & ((1L << (k << 3)) - 1)) & HIGHS;
+                return i + k;
+            }
+            hi |= x;
+            i += 8;
+        }
+        for (; i < to; i++) {
+            byte c = b[i];
+            if (c == '\n' || c == '\r') {
+                high |= hi & HIGHS;
+                return i;
+            }
+            hi |= c & 0x80;
+        }
+        high |= hi & HIGHS;
+        return -1;
     }
 
     /** Handles one line; false to stop (a new entry past the limit). */
