@@ -27,6 +27,18 @@ public final class StderrScanner {
     private static final List<byte[]> KEYWORDS = List.of(bytes("process "), bytes("canceling statement due to "),
             bytes("deadlock detected"), bytes("disconnection: session time"), bytes("database system is shut down"),
             bytes("terminating "), bytes("server process (PID "), bytes("out of shared memory"));
+    /** {@link #KEYWORDS} by their first byte, so most messages are ruled out by one array read. */
+    private static final byte[][][] KEYWORD_BY_FIRST = new byte[128][][];
+
+    static {
+        for (byte[] k : KEYWORDS) {
+            byte[][] old = KEYWORD_BY_FIRST[k[0]];
+            byte[][] grown = old == null ? new byte[1][] : java.util.Arrays.copyOf(old, old.length + 1);
+            grown[grown.length - 1] = k;
+            KEYWORD_BY_FIRST[k[0]] = grown;
+        }
+    }
+
     private static final Set<String> ATTACHED = Set.of("DETAIL", "HINT", "CONTEXT", "STATEMENT", "QUERY",
             "LOCATION");
     private static final byte[][] ENGLISH = ReadCounters.ENGLISH.stream().map(StderrScanner::bytes)
@@ -361,12 +373,28 @@ public final class StderrScanner {
     }
 
     private static boolean keyword(byte[] b, int s, int e) {
-        for (byte[] k : KEYWORDS) {
-            if (e - s >= k.length && b[s] == k[0] && java.util.Arrays.equals(b, s, s + k.length, k, 0, k.length)) {
+        if (s >= e) {
+            return false;
+        }
+        byte[][] candidates = KEYWORD_BY_FIRST[b[s] & 0x7f];
+        if (candidates == null) {
+            return false;
+        }
+        for (byte[] k : candidates) {
+            if (e - s >= k.length && startsWith(b, s, k)) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static boolean startsWith(byte[] b, int s, byte[] k) {
+        for (int i = 1; i < k.length; i++) {
+            if (b[s + i] != k[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean among(byte[][] words, byte[] b, int s, int e) {
