@@ -2,8 +2,7 @@ package io.lockwarden.postmortem;
 
 import io.lockwarden.postmortem.internal.CsvLogParser;
 import io.lockwarden.postmortem.internal.EntrySink;
-import io.lockwarden.postmortem.internal.PrefixMatcher;
-import io.lockwarden.postmortem.internal.StderrScanner;
+import io.lockwarden.postmortem.internal.StderrSource;
 import io.lockwarden.postmortem.internal.JsonLogParser;
 import io.lockwarden.postmortem.internal.LineLengthLimit;
 import io.lockwarden.postmortem.internal.LinePrefix;
@@ -16,7 +15,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +41,8 @@ import java.util.zip.GZIPInputStream;
  *
  * <p>The format is detected from the first lines; for stderr and syslog the prefix is the one given with
  * {@link Builder#prefix(String)}, else the first of {@link #KNOWN_PREFIXES} that matches most sample lines.
- * Memory is bounded: one entry is assembled at a time (plus a 256 KiB look-ahead for detection). Truncated or
+ * Memory is bounded: one entry is assembled at a time (plus a 256 KiB look-ahead for detection), lines are at
+ * most {@link #MAX_LINE} long. Truncated or
  * garbled lines are counted and skipped. Immutable and thread-safe; each read uses its own state.
  */
 public final class LogReader {
@@ -63,8 +62,6 @@ public final class LogReader {
      */
     public static final int MAX_LINE = 16 * 1024 * 1024;
     private static final int LOOKAHEAD = 256 * 1024;
-    private static final int SCAN_BUFFER = 1 << 20;
-    private static final long PARALLEL_MIN = 8L << 20;
     private static final int SAMPLE_LINES = 200;
     private static final Pattern CSV_START = Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d+ [^ ,]+,.*");
 
@@ -180,7 +177,7 @@ public final class LogReader {
 
     /**
      * Reads a source for {@link Postmortem}: stderr logs (plain files on both cores, gzip and stdin on one) through
-     * {@link StderrScanner}, which assembles only entries that may be lock events and counts the rest; other
+     * {@link StderrSource}, which assembles only entries that may be lock events and counts the rest; other
      * formats entry by entry. A path of {@code -} reads {@code stdin}.
      */
     SourceSummary scan(Path file, InputStream stdin, EntrySink sink) {
@@ -231,20 +228,7 @@ public final class LogReader {
             return readDecoded(name, new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(head), body),
                     gzip, sink::entry);
         }
-        LinePrefix p = choosePrefix(name, sample);
-        StderrScanner scanner = new StderrScanner(p, PrefixMatcher.of(p), name, sink::lockCandidate, MAX_LINE,
-                SCAN_BUFFER, false);
-        int[] headLeft = {head.length};
-        scanner.run((b, off, len) -> {
-            if (headLeft[0] > 0) {
-                int n = Math.min(len, headLeft[0]);
-                System.arraycopy(head, head.length - headLeft[0], b, off, n);
-                headLeft[0] -= n;
-                return n;
-            }
-            return body.read(b, off, len);
-        }, Long.MAX_VALUE);
-        return summary(name, gzip, p, sink, List.of(scanner));
+        return StderrSource.stream(name, choosePrefix(name, sample), head, body, gzip, MAX_LINE, sink);
     }
 
     private SourceSummary scanFile(String name, FileChannel ch, byte[] head, EntrySink sink) throws IOException {
@@ -254,115 +238,7 @@ public final class LogReader {
             ch.position(0);
             return readDecoded(name, java.nio.channels.Channels.newInputStream(ch), false, sink::entry);
         }
-        LinePrefix p = choosePrefix(name, sample);
-        PrefixMatcher matcher = PrefixMatcher.of(p);
-        long size = ch.size();
-        long split = size >= PARALLEL_MIN && Runtime.getRuntime().availableProcessors() > 1
-                ? lineStartAfter(ch, size / 2) : -1;
-        StderrScanner first = new StderrScanner(p, matcher, name, sink::lockCandidate, MAX_LINE, SCAN_BUFFER, false);
-        if (split <= 0 || split >= size) {
-            first.run(from(ch, 0), Long.MAX_VALUE);
-            return summary(name, false, p, sink, List.of(first));
-        }
-        List<LogEntry> later = new ArrayList<>();
-        StderrScanner second = new StderrScanner(p, matcher.copy(), name, later::add, MAX_LINE, SCAN_BUFFER, true);
-        Throwable[] failure = new Throwable[1];
-        Thread t = new Thread(() -> {
-            try {
-                second.run(from(ch, split), Long.MAX_VALUE);
-            } catch (Throwable e) {
-                failure[0] = e;
-            }
-        }, "lockwarden-postmortem-scan");
-        t.setDaemon(true);
-        t.start();
-        try {
-            first.run(from(ch, 0), split);
-        } finally {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while reading " + name);
-            }
-        }
-        if (failure[0] instanceof LineLengthLimit.OverlongLineException o) {
-            throw new LineLengthLimit.OverlongLineException(first.lines() + o.line(), MAX_LINE);
-        } else if (failure[0] instanceof IOException io) {
-            throw io;
-        } else if (failure[0] instanceof RuntimeException re) {
-            throw re;
-        } else if (failure[0] != null) {
-            throw new IllegalStateException("reading " + name + " failed", failure[0]);
-        }
-        if (first.entries() == 0) {
-            // No entry opened in the first half: its lines (and the second half's first ones) may be skipped
-            // lines, which only a reading from the start can tell.
-            StderrScanner whole = new StderrScanner(p, matcher, name, sink::lockCandidate, MAX_LINE, SCAN_BUFFER,
-                    false);
-            whole.run(from(ch, 0), Long.MAX_VALUE);
-            return summary(name, false, p, sink, List.of(whole));
-        }
-        later.forEach(sink::lockCandidate);
-        return summary(name, false, p, sink, List.of(first, second));
-    }
-
-    private static SourceSummary summary(String name, boolean gzip, LinePrefix p, EntrySink sink,
-                                         List<StderrScanner> parts) {
-        long lines = 0;
-        long entries = 0;
-        long skipped = 0;
-        boolean time = false;
-        boolean sub = false;
-        boolean pid = false;
-        boolean db = false;
-        List<String> foreign = new ArrayList<>();
-        for (StderrScanner s : parts) {
-            lines += s.lines();
-            entries += s.entries();
-            skipped += s.skipped();
-            time |= s.sawTime();
-            sub |= s.sawSubsecond();
-            pid |= s.sawPid();
-            db |= s.sawDatabase();
-            for (String f : s.foreign()) {
-                if (foreign.size() < 5 && !foreign.contains(f)) {
-                    foreign.add(f);
-                }
-            }
-        }
-        sink.seen(entries, time, sub, pid, db);
-        return new SourceSummary(name, LogFormat.STDERR, gzip, p.text(), lines, entries, skipped, foreign);
-    }
-
-    private static StderrScanner.ByteInput from(FileChannel ch, long start) {
-        long[] pos = {start};
-        return (b, off, len) -> {
-            int n = ch.read(ByteBuffer.wrap(b, off, len), pos[0]);
-            if (n > 0) {
-                pos[0] += n;
-            }
-            return n;
-        };
-    }
-
-    /** The offset just after the first {@code \n} at or after {@code from}, or -1. */
-    private static long lineStartAfter(FileChannel ch, long from) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(1 << 16);
-        long pos = from;
-        while (true) {
-            b.clear();
-            int n = ch.read(b, pos);
-            if (n <= 0) {
-                return -1;
-            }
-            for (int i = 0; i < n; i++) {
-                if (b.get(i) == '\n') {
-                    return pos + i + 1;
-                }
-            }
-            pos += n;
-        }
+        return StderrSource.file(name, choosePrefix(name, sample), ch, MAX_LINE, sink);
     }
 
     /**
