@@ -52,6 +52,7 @@ public final class StderrScanner {
     private static final long LF = 0x0A * ONES;
     private static final long CR = 0x0D * ONES;
     private static final int MAX_FOREIGN = 5;
+    private static final byte[] DISCONNECTION = bytes("disconnection: session time");
 
     /** A source of bytes, read from its start (a file part or a stream). */
     @FunctionalInterface
@@ -64,6 +65,8 @@ public final class StderrScanner {
     private final PrefixMatcher matcher;
     private final Timestamps timestamps = new Timestamps();
     private final TextLogParser parser;
+    private final Consumer<LogEntry> candidates;
+    private final String source;
     private final int maxLine;
     private final int initialBuffer;
     private final List<String> foreign = new ArrayList<>();
@@ -79,6 +82,8 @@ public final class StderrScanner {
     private long high;
 
     // The line being classified.
+    private int disconnectionAt;
+    private int sevLength;
     private boolean start;
     private boolean attached;
     private boolean interesting;
@@ -94,6 +99,8 @@ public final class StderrScanner {
         this.prefix = prefix;
         this.matcher = matcher;
         this.parser = new TextLogParser(prefix, source, new Timestamps(), new ReadCounters(candidates));
+        this.candidates = candidates;
+        this.source = source;
         this.maxLine = maxLine;
         this.initialBuffer = buffer;
         this.open = continuing;
@@ -252,6 +259,18 @@ public final class StderrScanner {
         }
         open = true;
         entries++;
+        if (interesting && text == null && startsWith(b, disconnectionAt, DISCONNECTION, e)) {
+            // One per session in a log_disconnections log: the replay reads only its time, pid and database,
+            // which the prefix match already found, so no regular expression and no assembly.
+            if (feeding) {
+                parser.flush();
+                feeding = false;
+            }
+            candidates.accept(new LogEntry(spanTime(b), spanPid(b), null, spanText(b, PrefixMatcher.DB), null,
+                    ascii(b, disconnectionAt - 3 - sevLength, disconnectionAt - 3), null,
+                    ascii(b, disconnectionAt, e), null, null, null, null, source, lines));
+            return true;
+        }
         if (interesting) {
             parser.line(text != null ? text : ascii(b, s, e), lines, null, 0);
             feeding = true;
@@ -283,6 +302,8 @@ public final class StderrScanner {
             return null;
         }
         interesting = keyword(b, se + 3, e);
+        disconnectionAt = se + 3;
+        sevLength = se - ss;
         if (!among(ENGLISH, b, ss, se) && foreign.size() < MAX_FOREIGN) {
             String w = ascii(b, ss, se);
             if (!foreign.contains(w)) {
@@ -341,6 +362,30 @@ public final class StderrScanner {
         String d = prefix.value(m, "db");
         sawDatabase |= d != null;
         return text;
+    }
+
+    private Instant spanTime(byte[] b) {
+        String t = spanText(b, PrefixMatcher.TIME);
+        return t == null ? null : timestamps.parse(t);
+    }
+
+    private int spanPid(byte[] b) {
+        String p = spanText(b, PrefixMatcher.PID);
+        return p == null ? 0 : parsePid(p);
+    }
+
+    /** A captured field as {@link LinePrefix#value} gives it: null when absent, empty or {@code [unknown]}. */
+    private String spanText(byte[] b, int slot) {
+        int s = matcher.start(slot);
+        if (s < 0 || s == matcher.end(slot)) {
+            return null;
+        }
+        String v = ascii(b, s, matcher.end(slot));
+        return v.equals("[unknown]") ? null : v;
+    }
+
+    private static boolean startsWith(byte[] b, int s, byte[] k, int e) {
+        return e - s >= k.length && java.util.Arrays.equals(b, s, s + k.length, k, 0, k.length);
     }
 
     private void time(String t) {
