@@ -12,7 +12,6 @@ import io.lockwarden.postmortem.WaitOutcome;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Map;
 
 /** Renders a report for people: the incident summary first, then per-key timelines. Stateless, thread-safe. */
 public final class TextRenderer {
@@ -78,8 +77,11 @@ public final class TextRenderer {
             }
             sb.append('\n');
             sb.append("  waits ").append(h.waits().size()).append(':');
-            for (Map.Entry<WaitOutcome, Integer> o : h.outcomes().entrySet()) {
-                sb.append(' ').append(o.getKey().label()).append(' ').append(o.getValue());
+            // In the enum's order: Map.copyOf iterates in an order that changes from one JVM run to the next.
+            for (WaitOutcome o : WaitOutcome.values()) {
+                if (h.outcomes().containsKey(o)) {
+                    sb.append(' ').append(o.label()).append(' ').append(h.outcomes().get(o));
+                }
             }
             sb.append("; peak ").append(h.peakWaiters()).append(" waiting");
             if (!h.holders().isEmpty()) {
