@@ -151,6 +151,62 @@ class PostmortemCommandTest {
     }
 
     @Test
+    void inputWhereNoLineIsALogEntryIsNothingUsableWithExitTwo() throws Exception {
+        Path empty = dir.resolve("empty.log");
+        Files.writeString(empty, "");
+        for (String[] args : new String[][] {
+            {"postmortem", empty.toString()},
+            {"postmortem", incidentLog.toString(), "--log-format", "jsonlog"}}) {
+            CliRun r = run(args);
+            assertThat(r.exit()).as(String.join(" ", args) + "\n" + r.out()).isEqualTo(2);
+            assertThat(r.err()).startsWith("lockwarden postmortem: nothing usable read");
+            assertThat(r.err().strip().lines().count()).as(r.err()).isEqualTo(1);
+            assertThat(r.out()).isEmpty();
+        }
+    }
+
+    @Test
+    void overlongLinesAreOneLineWithExitTwoUnderASmallHeap() throws Exception {
+        // 64 MiB of NUL bytes, gzip-compressed to a few KB: the shape of a disk that filled with zeros.
+        Path zeros = dir.resolve("zeros.log.gz");
+        try (java.io.OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(zeros))) {
+            byte[] block = new byte[1 << 20];
+            for (int i = 0; i < 64; i++) {
+                out.write(block);
+            }
+        }
+        // A real log followed by one 100 MB line (more than the whole heap).
+        Path longLine = dir.resolve("long-line.log");
+        Files.copy(incidentLog, longLine);
+        try (java.io.OutputStream out = Files.newOutputStream(longLine, java.nio.file.StandardOpenOption.APPEND)) {
+            byte[] block = "x".repeat(1 << 20).getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < 100; i++) {
+                out.write(block);
+            }
+            out.write('\n');
+        }
+        for (Object input : new Object[] {zeros, longLine, Path.of("/dev/zero")}) {
+            boolean stdin = input.equals(Path.of("/dev/zero"));
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx96m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "postmortem",
+                    stdin ? "-" : input.toString());
+            if (stdin) {
+                pb.redirectInput(((Path) input).toFile());
+            }
+            Path err = dir.resolve("overlong.err");
+            pb.redirectError(err.toFile()).redirectOutput(dir.resolve("overlong.out").toFile());
+            Process p = pb.start();
+            assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as(input.toString()).isTrue();
+            String text = Files.readString(err);
+            assertThat(p.exitValue()).as(input + ": " + text).isEqualTo(2);
+            assertThat(text).startsWith("lockwarden postmortem: ").contains("longer than 16 MiB")
+                    .doesNotContain("OutOfMemoryError").doesNotContain("\tat ");
+            assertThat(text.strip().lines().count()).as(text).isEqualTo(1);
+            assertThat(Files.size(dir.resolve("overlong.out"))).isZero();
+        }
+    }
+
+    @Test
     void sinceAfterTheIncidentLeavesNothing() {
         CliRun r = run("postmortem", incidentLog.toString(), "--since", "2999-01-01T00:00:00Z");
         assertThat(r.exit()).as(r.out()).isZero();

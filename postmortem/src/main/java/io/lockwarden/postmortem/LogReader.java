@@ -1,7 +1,10 @@
 package io.lockwarden.postmortem;
 
 import io.lockwarden.postmortem.internal.CsvLogParser;
+import io.lockwarden.postmortem.internal.EntrySink;
+import io.lockwarden.postmortem.internal.StderrSource;
 import io.lockwarden.postmortem.internal.JsonLogParser;
+import io.lockwarden.postmortem.internal.LineLengthLimit;
 import io.lockwarden.postmortem.internal.LinePrefix;
 import io.lockwarden.postmortem.internal.ReadCounters;
 import io.lockwarden.postmortem.internal.SyslogParser;
@@ -12,11 +15,13 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.nio.channels.FileChannel;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -36,7 +41,8 @@ import java.util.zip.GZIPInputStream;
  *
  * <p>The format is detected from the first lines; for stderr and syslog the prefix is the one given with
  * {@link Builder#prefix(String)}, else the first of {@link #KNOWN_PREFIXES} that matches most sample lines.
- * Memory is bounded: one entry is assembled at a time (plus a 256 KiB look-ahead for detection). Truncated or
+ * Memory is bounded: one entry is assembled at a time (plus a 256 KiB look-ahead for detection), lines are at
+ * most {@link #MAX_LINE} long. Truncated or
  * garbled lines are counted and skipped. Immutable and thread-safe; each read uses its own state.
  */
 public final class LogReader {
@@ -48,6 +54,13 @@ public final class LogReader {
     public static final List<String> KNOWN_PREFIXES = List.of("%m [%p] %q%u@%d ", "%m [%p] ", "%t:%r:%u@%d:[%p]:",
             "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ", "%t [%p]: user=%u,db=%d,app=%a,client=%h ",
             "%m [%p] %q[user=%u,db=%d,app=%a] ", "%t [%p] ", "%m ", "%t ", "");
+    /**
+     * The longest line read, in bytes (or characters): 16 MiB. PostgreSQL writes nothing longer except a logged
+     * statement of that size; a longer line (a binary file, {@code /dev/zero}, a disk that filled with NUL bytes)
+     * stops the read with an {@link UnreadableLogException} naming the line, so memory stays bounded whatever the
+     * input.
+     */
+    public static final int MAX_LINE = 16 * 1024 * 1024;
     private static final int LOOKAHEAD = 256 * 1024;
     private static final int SAMPLE_LINES = 200;
     private static final Pattern CSV_START = Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d+ [^ ,]+,.*");
@@ -97,10 +110,23 @@ public final class LogReader {
             boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
             in.reset();
             InputStream body = gzip ? new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16) : in;
-            BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE)),
-                    1 << 16);
-            reader.mark(LOOKAHEAD);
+            return readDecoded(name, body, gzip, sink);
+        } catch (java.util.zip.ZipException e) {
+            throw corrupt(name, e);
+        } catch (java.io.EOFException e) {
+            throw truncated(name, e);
+        } catch (IOException e) {
+            throw new UnreadableLogException("cannot read " + name + ": " + e.getClass().getSimpleName()
+                    + "; check the path and its permissions", e);
+        }
+    }
+
+    private SourceSummary readDecoded(String name, InputStream body, boolean gzip, Consumer<LogEntry> sink) {
+        try {
+            BufferedReader reader = new BufferedReader(new LineLengthLimit(new InputStreamReader(body,
+                    StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
+                            .onUnmappableCharacter(CodingErrorAction.REPLACE)), MAX_LINE), 1 << 16);
+            reader.mark(LOOKAHEAD + MAX_LINE + 2); // the sample's lines may be long; the buffer grows only if they are
             List<String> sample = sample(reader);
             reader.reset();
             LogFormat fmt = format != null ? format : detect(name, sample);
@@ -137,16 +163,152 @@ public final class LogReader {
             }
             return new SourceSummary(name, fmt, gzip, used, counters.lines(), counters.entries(), counters.skipped(),
                     counters.foreign());
+        } catch (LineLengthLimit.OverlongLineException e) {
+            throw overlong(name, e.line(), e);
         } catch (java.util.zip.ZipException e) {
-            throw new UnreadableLogException(name + " is a corrupt gzip file (" + e.getMessage()
-                    + "): decompress it with gunzip to see how much is readable", e);
+            throw corrupt(name, e);
         } catch (java.io.EOFException e) {
-            throw new UnreadableLogException(name + " ends in the middle of a gzip block: the file is truncated; "
-                    + "decompress what is readable with 'gunzip -c' and pass that", e);
+            throw truncated(name, e);
         } catch (IOException e) {
             throw new UnreadableLogException("cannot read " + name + ": " + e.getClass().getSimpleName()
                     + "; check the path and its permissions", e);
         }
+    }
+
+    /**
+     * Reads a source for {@link Postmortem}: stderr logs (plain files on both cores, gzip and stdin on one) through
+     * {@link StderrSource}, which assembles only entries that may be lock events and counts the rest; other
+     * formats entry by entry. A path of {@code -} reads {@code stdin}.
+     */
+    SourceSummary scan(Path file, InputStream stdin, EntrySink sink) {
+        String name = file.toString();
+        boolean isStdin = name.equals("-");
+        if (!isStdin && Files.isDirectory(file)) {
+            throw new UnreadableLogException(file + " is a directory: pass the log files in it (e.g. " + file
+                    + "/postgresql-*.log)");
+        }
+        try {
+            if (!isStdin && Files.isRegularFile(file)) {
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                    byte[] head = head(name, java.nio.channels.Channels.newInputStream(ch));
+                    boolean gzip = head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b;
+                    if (!gzip) {
+                        return scanFile(name, ch, head, sink);
+                    }
+                }
+            }
+            try (InputStream opened = isStdin ? null : Files.newInputStream(file)) {
+                BufferedInputStream in = new BufferedInputStream(isStdin ? stdin : opened, 1 << 16);
+                in.mark(2);
+                boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
+                in.reset();
+                InputStream body = gzip ? new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16) : in;
+                byte[] head = head(name, body);
+                return scanStream(name, head, body, gzip, sink);
+            }
+        } catch (NoSuchFileException e) {
+            throw new UnreadableLogException(file + " does not exist: check the path (SHOW log_directory on the server)");
+        } catch (LineLengthLimit.OverlongLineException e) {
+            throw overlong(name, e.line(), e);
+        } catch (java.util.zip.ZipException e) {
+            throw corrupt(name, e);
+        } catch (java.io.EOFException e) {
+            throw truncated(name, e);
+        } catch (IOException e) {
+            throw new UnreadableLogException("cannot read " + name + ": " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : " " + e.getMessage()) + "; check the path and its permissions", e);
+        }
+    }
+
+    private SourceSummary scanStream(String name, byte[] head, InputStream body, boolean gzip, EntrySink sink)
+            throws IOException {
+        List<String> sample = sample(head);
+        LogFormat fmt = format != null ? format : detect(name, sample);
+        if (fmt != LogFormat.STDERR) {
+            return readDecoded(name, new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(head), body),
+                    gzip, sink::entry);
+        }
+        return StderrSource.stream(name, choosePrefix(name, sample), head, body, gzip, MAX_LINE, sink);
+    }
+
+    private SourceSummary scanFile(String name, FileChannel ch, byte[] head, EntrySink sink) throws IOException {
+        List<String> sample = sample(head);
+        LogFormat fmt = format != null ? format : detect(name, sample);
+        if (fmt != LogFormat.STDERR) {
+            ch.position(0);
+            return readDecoded(name, java.nio.channels.Channels.newInputStream(ch), false, sink::entry);
+        }
+        return StderrSource.file(name, choosePrefix(name, sample), ch, MAX_LINE, sink);
+    }
+
+    /**
+     * The first {@link #LOOKAHEAD} bytes of a source, or more when no line ends in them: up to the end of the first
+     * line, which must end within {@link #MAX_LINE} bytes.
+     */
+    private static byte[] head(String name, InputStream in) throws IOException {
+        byte[] head = in.readNBytes(LOOKAHEAD);
+        if (head.length < LOOKAHEAD) {
+            return head;
+        }
+        for (byte c : head) {
+            if (c == '\n' || c == '\r') {
+                return head;
+            }
+        }
+        java.io.ByteArrayOutputStream more = new java.io.ByteArrayOutputStream(LOOKAHEAD * 2);
+        more.write(head);
+        byte[] block = new byte[1 << 16];
+        int n;
+        while ((n = in.read(block)) > 0) {
+            more.write(block, 0, n);
+            for (int i = 0; i < n; i++) {
+                if (block[i] == '\n' || block[i] == '\r') {
+                    return more.toByteArray();
+                }
+            }
+            if (more.size() > MAX_LINE) {
+                throw new LineLengthLimit.OverlongLineException(1, MAX_LINE);
+            }
+        }
+        return more.toByteArray();
+    }
+
+    /** The first lines of a source's first bytes, as {@code BufferedReader.readLine} splits them. */
+    private static List<String> sample(byte[] head) {
+        String text = new String(head, StandardCharsets.UTF_8);
+        List<String> lines = new ArrayList<>();
+        int chars = 0;
+        int i = 0;
+        while (lines.size() < SAMPLE_LINES && chars < LOOKAHEAD / 2 && i < text.length()) {
+            int j = i;
+            while (j < text.length() && text.charAt(j) != '\n' && text.charAt(j) != '\r') {
+                j++;
+            }
+            String line = text.substring(i, j);
+            lines.add(line);
+            chars += line.length() + 1;
+            if (j + 1 < text.length() && text.charAt(j) == '\r' && text.charAt(j + 1) == '\n') {
+                j++;
+            }
+            i = j + 1;
+        }
+        return lines;
+    }
+
+    private static UnreadableLogException corrupt(String name, java.util.zip.ZipException e) {
+        return new UnreadableLogException(name + " is a corrupt gzip file (" + e.getMessage()
+                + "): decompress it with gunzip to see how much is readable", e);
+    }
+
+    private static UnreadableLogException truncated(String name, java.io.EOFException e) {
+        return new UnreadableLogException(name + " ends in the middle of a gzip block: the file is truncated; "
+                + "decompress what is readable with 'gunzip -c' and pass that", e);
+    }
+
+    static UnreadableLogException overlong(String name, long line, Throwable cause) {
+        return new UnreadableLogException(name + ": line " + line + " is longer than 16 MiB, which is no line a "
+                + "PostgreSQL server writes (binary data or NUL bytes?); pass a log file, or cut the long lines "
+                + "first (cut -b1-1000000 FILE | lockwarden postmortem -)", cause);
     }
 
     private static List<String> sample(BufferedReader reader) throws IOException {

@@ -2,6 +2,7 @@ package io.lockwarden.postmortem;
 
 import io.lockwarden.LockKey;
 import io.lockwarden.inspect.KeyDecoder;
+import io.lockwarden.postmortem.internal.EntrySink;
 import io.lockwarden.postmortem.internal.IncidentAnalysis;
 import io.lockwarden.postmortem.internal.LockEvent;
 import io.lockwarden.postmortem.internal.LockEvents;
@@ -56,18 +57,23 @@ public final class Postmortem {
      * Reads every source in order (a path of {@code -} reads {@code stdin}) and analyses them together; sources may
      * be given in any order (rotated files), since events are replayed by time.
      *
-     * @throws UnreadableLogException naming the first source that cannot be read or is not a PostgreSQL log
+     * @throws UnreadableLogException naming the first source that cannot be read or is not a PostgreSQL log, or
+     *                                saying "nothing usable read" when no line of any source was recognised as a
+     *                                server log line (empty input, or a {@code --log-format} that skips every line)
      */
     public Report analyze(LogReader reader, List<Path> sources, InputStream stdin) {
         Objects.requireNonNull(reader, "reader");
         Collector collector = new Collector();
         List<SourceSummary> summaries = new ArrayList<>();
         for (Path p : sources) {
-            if (p.toString().equals("-")) {
-                summaries.add(reader.read("-", stdin, collector::accept));
-            } else {
-                summaries.add(reader.read(p, collector::accept));
-            }
+            summaries.add(reader.scan(p, stdin, collector));
+        }
+        if (summaries.stream().allMatch(s -> s.entries() == 0)) {
+            throw new UnreadableLogException("nothing usable read: no line of " + String.join(", ",
+                    summaries.stream().map(SourceSummary::source).toList()) + " is a PostgreSQL server log entry ("
+                    + (summaries.stream().allMatch(s -> s.lines() == 0) ? "empty input" : summaries.stream()
+                    .mapToLong(SourceSummary::lines).sum() + " lines read as " + summaries.get(0).format().label())
+                    + "); pass the server's log file, and leave out --log-format and --prefix to detect them");
         }
         return collector.report(summaries);
     }
@@ -82,7 +88,7 @@ public final class Postmortem {
         return collector.report(sources);
     }
 
-    private final class Collector {
+    private final class Collector implements EntrySink {
         final List<LockEvent> events = new ArrayList<>();
         long seq;
         long dropped;
@@ -93,11 +99,30 @@ public final class Postmortem {
         long entries;
 
         void accept(LogEntry e) {
+            entry(e);
+        }
+
+        @Override
+        public void entry(LogEntry e) {
             entries++;
             sawTime |= e.time() != null;
             sawSubsecond |= e.time() != null && e.time().getNano() != 0;
             sawPid |= e.pid() != 0;
             sawDatabase |= e.database() != null;
+            lockCandidate(e);
+        }
+
+        @Override
+        public void seen(long count, boolean time, boolean subsecond, boolean pid, boolean db) {
+            entries += count;
+            sawTime |= time;
+            sawSubsecond |= subsecond;
+            sawPid |= pid;
+            sawDatabase |= db;
+        }
+
+        @Override
+        public void lockCandidate(LogEntry e) {
             if (e.time() != null && (since != null && e.time().isBefore(since) || until != null
                     && e.time().isAfter(until))) {
                 return;

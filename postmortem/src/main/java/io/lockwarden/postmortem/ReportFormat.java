@@ -15,7 +15,8 @@ public enum ReportFormat {
     TEXT,
     /** Stable JSON, {@code format_version} 1. */
     JSON,
-    /** One HTML file, no external resources, with an inline SVG chart of waiting sessions per key over time. */
+    /** One HTML file, no external resources, with an inline SVG timeline: per session, holds and waits per key, terminations, lock
+     * timeouts and deadlocks marked, and who blocked whom. */
     HTML;
 
     /**

@@ -23,11 +23,13 @@ import java.util.List;
  * @param peakAt       when, or null
  * @param likelyCause  one sentence: the most likely cause
  * @param causes       every cause the log supports, most likely first
+ * @param terminationsLogged every {@code terminating connection} line in the window, whatever the session held
+ *                     (the log names a holder only while someone waits for it, so {@code terminations} can be fewer)
  */
 public record Summary(Instant windowStart, Instant windowEnd, int keys, List<Holder> rootHolders, int waits,
                       int acquired, int lockTimeouts, int deadlocks, int canceled, int terminations, long lockTableFull,
                       Wait longestWait, int peakWaiters, String peakKey, Instant peakAt, String likelyCause,
-                      List<String> causes) {
+                      List<String> causes, int terminationsLogged) {
     /** Copies the lists. */
     public Summary {
         rootHolders = List.copyOf(rootHolders);

@@ -52,8 +52,8 @@ class PostmortemIncidentTest {
     }
 
     private static Report analyze(Path log, String prefix) {
-        return Postmortem.builder().namespace("billing").knownKey(IncidentStage.NAMED).build()
-                .analyze(LogReader.builder().prefix(prefix).build(), List.of(log), InputStream.nullInputStream());
+        return ReferenceParse.analyzeBothWays(Postmortem.builder().namespace("billing").knownKey(IncidentStage.NAMED)
+                .build(), LogReader.builder().prefix(prefix).build(), log);
     }
 
     private static void assertMatchesStage(Report r, IncidentStage.Staged s, String format) {

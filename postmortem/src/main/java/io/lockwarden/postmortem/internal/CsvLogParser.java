@@ -34,7 +34,12 @@ public final class CsvLogParser {
                         break;
                     }
                     row = it.nextValue();
+                } catch (LineLengthLimit.OverlongLineException e) {
+                    throw e;
                 } catch (RuntimeException | IOException e) {
+                    if (e.getCause() instanceof LineLengthLimit.OverlongLineException o) {
+                        throw o;
+                    }
                     counters.skip();
                     break;
                 }

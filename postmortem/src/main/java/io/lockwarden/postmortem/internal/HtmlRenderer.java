@@ -9,7 +9,7 @@ import io.lockwarden.postmortem.Termination;
 import io.lockwarden.postmortem.TimelineEvent;
 
 /**
- * Renders a report as one self-contained HTML file: inline CSS, an inline SVG chart ({@link TimelineChart}), no
+ * Renders a report as one self-contained HTML file: inline CSS, an inline SVG timeline per session ({@link SessionTimeline}), no
  * script and no external resource, so it can be attached to an incident ticket and opened offline.
  * Stateless, thread-safe.
  */
@@ -28,6 +28,7 @@ public final class HtmlRenderer {
                 + "vertical-align:top}th{background:#f3f3f3}.cause{font-weight:bold}.legend{list-style:none;"
                 + "padding:0}.legend li{display:inline-block;margin-right:1.5em}.legend span{display:inline-block;"
                 + "width:1em;height:.6em;margin-right:.4em}code{background:#f5f5f5}"
+                + "#timeline{max-width:1000px;display:block;margin:.5em 0}"
                 + "</style></head><body>\n");
         sb.append("<h1>Advisory lock postmortem</h1>\n");
         if (!r.incident()) {
@@ -50,7 +51,9 @@ public final class HtmlRenderer {
         row(sb, "Waits", s.waits() + " (" + s.acquired() + " acquired, " + s.lockTimeouts() + " lock timeout, "
                 + s.canceled() + " canceled)");
         row(sb, "Deadlocks", Integer.toString(s.deadlocks()));
-        row(sb, "Terminations", Integer.toString(s.terminations()));
+        row(sb, "Terminations", s.terminationsLogged() == s.terminations() ? Integer.toString(s.terminations())
+                : s.terminationsLogged() + " logged; " + s.terminations() + " of sessions the log shows holding or "
+                + "waiting for advisory locks (it names a holder only while someone waits for it)");
         row(sb, "Lock table full", Long.toString(s.lockTableFull()));
         if (s.longestWait() != null) {
             row(sb, "Longest wait", ReportAssembler.ms(s.longestWait().waitedMs()) + " by " + s.longestWait().pid()
@@ -63,9 +66,9 @@ public final class HtmlRenderer {
             row(sb, "Also", s.causes().get(i));
         }
         sb.append("</table>\n");
-        String chart = TimelineChart.svg(r.keys(), s.windowStart(), s.windowEnd());
+        String chart = SessionTimeline.html(r);
         if (!chart.isEmpty()) {
-            sb.append("<h2>Waiting sessions per key</h2>\n").append(chart);
+            sb.append("<h2>What happened, per session</h2>\n").append(chart);
         }
         for (KeyHistory h : r.keys()) {
             sb.append("<h2 class=\"key\">Key ").append(escape(h.key().label())).append(" <code>")

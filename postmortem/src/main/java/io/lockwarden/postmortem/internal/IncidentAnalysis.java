@@ -36,6 +36,7 @@ public final class IncidentAnalysis {
     private final Map<Integer, HolderState> holders = new LinkedHashMap<>();
     private final List<Wait> waits = new ArrayList<>();
     private final List<TerminationState> terminations = new ArrayList<>();
+    private int terminationsLogged;
     private final List<Deadlock> deadlocks = new ArrayList<>();
     private final Set<Integer> waiterPids = new java.util.HashSet<>();
     private Instant tableFullFirst;
@@ -75,7 +76,10 @@ public final class IncidentAnalysis {
                 case LOCK_TIMEOUT -> onLockTimeout(e);
                 case DEADLOCK -> onDeadlock(e);
                 case CANCELED -> end(e, WaitOutcome.CANCELED, null);
-                case TERMINATED -> onSessionEnd(e, e.reason());
+                case TERMINATED -> {
+                    terminationsLogged++;
+                    onSessionEnd(e, e.reason());
+                }
                 case SESSION_END -> onSessionEnd(e, "disconnection");
                 case SERVER_RESTART -> onServerRestart(e);
                 case LOCK_TABLE_FULL -> onTableFull(e);
@@ -307,6 +311,11 @@ public final class IncidentAnalysis {
             }
         }
         return out;
+    }
+
+    /** Every {@code terminating connection} line replayed, whatever the session held. */
+    public int terminationsLogged() {
+        return terminationsLogged;
     }
 
     /** Terminations of sessions involved in advisory locks, with the waiters they freed. */

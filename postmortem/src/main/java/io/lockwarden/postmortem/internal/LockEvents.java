@@ -63,8 +63,9 @@ public final class LockEvents {
                         edges(e.detail()));
             }
             if (msg.startsWith("disconnection: session time")) {
-                return event(Kind.SESSION_END, e, seq, null, null, null, List.of(), List.of(), "disconnection",
-                        List.of());
+                // Every session of a log_disconnections log ends with one: keep only what the replay reads.
+                return new LockEvent(Kind.SESSION_END, seq, e.time(), e.pid(), null, null, null, List.of(), List.of(),
+                        "disconnection", List.of(), null, null, null, null);
             }
             if (msg.startsWith("database system is shut down")) {
                 return event(Kind.SERVER_RESTART, e, seq, null, null, null, List.of(), List.of(), "server shutdown",

@@ -163,7 +163,7 @@ public final class ReportAssembler {
                 a.lockTableFull() == null ? 0 : a.lockTableFull().count(), longest,
                 peak == null ? 0 : peak.peakWaiters(), peak == null ? null : peak.key().label(),
                 peak == null ? null : peak.peakAt(), causes.isEmpty() ? "no advisory lock incident in the log"
-                        : causes.get(0), causes);
+                        : causes.get(0), causes, a.terminationsLogged());
     }
 
     private static List<String> causes(IncidentAnalysis a, List<Holder> roots, List<Wait> waits, int timeouts,
@@ -224,6 +224,9 @@ public final class ReportAssembler {
         return causes;
     }
 
+    /** Escapes of text a client chooses: {@code %u}, {@code %d}, {@code %a}, padded or not. */
+    private static final java.util.regex.Pattern CLIENT_TEXT = java.util.regex.Pattern.compile("%-?\\d*[uda]");
+
     private static List<String> limits(IncidentAnalysis a, List<SourceSummary> sources, List<String> notes,
                                        long dropped) {
         List<String> limits = new ArrayList<>(notes);
@@ -246,6 +249,15 @@ public final class ReportAssembler {
                 + "and holders nobody waited for, are not in this report");
         limits.add("the log names a holder only while someone waits for it: when it took the lock, and when it "
                 + "released it without ending its session, are not logged");
+        List<String> forgeable = sources.stream().filter(s -> s.prefix() != null
+                && CLIENT_TEXT.matcher(s.prefix()).find()).map(SourceSummary::source).distinct().toList();
+        if (!forgeable.isEmpty()) {
+            limits.add("lines can be forged in " + String.join(", ", forgeable) + ": its log_line_prefix carries "
+                    + "%u, %d or %a, text a client chooses (user and database even before it authenticates), so a "
+                    + "client can write a whole fake line (a termination, a wait) into its name; the report cannot "
+                    + "tell such a line from a real one: log with log_destination = 'jsonlog' or 'csvlog', where "
+                    + "that text stays inside one field");
+        }
         long skipped = sources.stream().mapToLong(SourceSummary::skippedLines).sum();
         if (skipped > 0) {
             limits.add(skipped + " truncated or garbled line(s) were skipped");

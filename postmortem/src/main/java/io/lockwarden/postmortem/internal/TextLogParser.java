@@ -11,6 +11,8 @@ import java.util.regex.Matcher;
  * prefix, continues the open entry. A line that continues nothing is counted as skipped. Not thread-safe.
  */
 public final class TextLogParser {
+    /** The most characters one entry keeps (16 Mi); further continuation lines are dropped. */
+    public static final int MAX_ENTRY = 16 * 1024 * 1024;
     private final LinePrefix prefix;
     private final String source;
     private final Timestamps timestamps;
@@ -86,17 +88,25 @@ public final class TextLogParser {
             return;
         }
         switch (open.last) {
-            case "DETAIL" -> open.detail = open.detail + "\n" + text;
-            case "HINT" -> open.hint = open.hint + "\n" + text;
-            case "CONTEXT" -> open.context = open.context + "\n" + text;
-            case "STATEMENT", "QUERY" -> open.statement = open.statement + "\n" + text;
+            case "DETAIL" -> open.detail = join(open.detail, text);
+            case "HINT" -> open.hint = join(open.hint, text);
+            case "CONTEXT" -> open.context = join(open.context, text);
+            case "STATEMENT", "QUERY" -> open.statement = join(open.statement, text);
             case "LOCATION" -> { }
-            default -> open.message = open.message + "\n" + text;
+            default -> open.message = join(open.message, text);
         }
     }
 
-    private static String join(String a, String b) {
-        return a == null ? b : a + "\n" + b;
+    /**
+     * Appends a line to a field; an entry stops growing at {@link #MAX_ENTRY} characters (the rest of its lines
+     * are dropped), so that a long run of lines no prefix starts cannot exhaust memory.
+     */
+    private StringBuilder join(StringBuilder a, String b) {
+        if (open.chars > MAX_ENTRY) {
+            return a;
+        }
+        open.chars += b.length() + 1;
+        return a == null ? new StringBuilder(b) : a.append('\n').append(b);
     }
 
     private static int parsePid(String p) {
@@ -116,12 +126,13 @@ public final class TextLogParser {
         final String sev;
         final String state;
         final long line;
-        String message;
-        String detail;
-        String hint;
-        String context;
-        String statement;
+        StringBuilder message;
+        StringBuilder detail;
+        StringBuilder hint;
+        StringBuilder context;
+        StringBuilder statement;
         String last = "";
+        long chars;
 
         Open(Instant time, int pid, String user, String db, String app, String sev, String state, String message,
              long line) {
@@ -132,13 +143,17 @@ public final class TextLogParser {
             this.app = app;
             this.sev = sev;
             this.state = state;
-            this.message = message;
+            this.message = new StringBuilder(message);
             this.line = line;
         }
 
         LogEntry entry(String source) {
-            return new LogEntry(time, pid, user, db, app, sev, state, message, detail, hint, context, statement,
-                    source, line);
+            return new LogEntry(time, pid, user, db, app, sev, state, message.toString(), text(detail), text(hint),
+                    text(context), text(statement), source, line);
+        }
+
+        private static String text(StringBuilder b) {
+            return b == null ? null : b.toString();
         }
     }
 }

@@ -12,7 +12,6 @@ import io.lockwarden.postmortem.WaitOutcome;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Map;
 
 /** Renders a report for people: the incident summary first, then per-key timelines. Stateless, thread-safe. */
 public final class TextRenderer {
@@ -48,7 +47,9 @@ public final class TextRenderer {
             sb.append("Waits:         ").append(s.waits()).append(" (").append(s.acquired()).append(" acquired, ")
                     .append(s.lockTimeouts()).append(" lock timeout, ").append(s.canceled()).append(" canceled)\n");
             sb.append("Deadlocks:     ").append(s.deadlocks()).append('\n');
-            sb.append("Terminations:  ").append(s.terminations()).append('\n');
+            sb.append("Terminations:  ").append(s.terminations()).append(s.terminationsLogged() > s.terminations()
+                    ? " (" + s.terminationsLogged() + " logged; the others ended sessions the log never shows holding "
+                    + "or waiting)" : "").append('\n');
             if (s.lockTableFull() > 0) {
                 sb.append("Lock table full: ").append(s.lockTableFull()).append(" 'out of shared memory' error(s)")
                         .append(" from ").append(time(r.lockTableFull().first())).append(" to ")
@@ -76,8 +77,11 @@ public final class TextRenderer {
             }
             sb.append('\n');
             sb.append("  waits ").append(h.waits().size()).append(':');
-            for (Map.Entry<WaitOutcome, Integer> o : h.outcomes().entrySet()) {
-                sb.append(' ').append(o.getKey().label()).append(' ').append(o.getValue());
+            // In the enum's order: Map.copyOf iterates in an order that changes from one JVM run to the next.
+            for (WaitOutcome o : WaitOutcome.values()) {
+                if (h.outcomes().containsKey(o)) {
+                    sb.append(' ').append(o.label()).append(' ').append(h.outcomes().get(o));
+                }
             }
             sb.append("; peak ").append(h.peakWaiters()).append(" waiting");
             if (!h.holders().isEmpty()) {
