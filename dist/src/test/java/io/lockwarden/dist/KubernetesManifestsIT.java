@@ -60,7 +60,7 @@ class KubernetesManifestsIT {
         CommandRun r = validate(manifests());
 
         assertThat(r.exit()).as(r.describe()).isZero();
-        assertThat(r.out().lines().filter(l -> l.startsWith("valid ")).map(l -> l.substring(6, l.indexOf(" (")))))
+        assertThat(r.out().lines().filter(l -> l.startsWith("valid ")).map(l -> l.substring(6, l.indexOf(" ("))))
                 .containsExactlyInAnyOrder("v1/ConfigMap lockwarden-config", "v1/Secret lockwarden-db",
                         "apps/v1/Deployment lockwarden", "v1/Service lockwarden",
                         "monitoring.coreos.com/v1/ServiceMonitor lockwarden",
