@@ -7,6 +7,8 @@
 #
 #   rootfs.sh OUT_DIR JAVA_HOME
 set -euo pipefail
+# jlink's output (lib/modules) depends on the locale it runs in: fix it, so every build makes the same bytes
+export LC_ALL=C.UTF-8 LANG=C.UTF-8
 out="$1"
 java_home="$2"
 # jdeps --print-module-deps on cli/target/lockwarden.jar, plus TLS (jdk.crypto.ec) and what pgjdbc/JMX load reflectively

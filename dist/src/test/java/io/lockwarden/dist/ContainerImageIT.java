@@ -32,6 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ContainerImageIT {
     private static final Path TAR = Path.of(System.getProperty("lockwarden.image.tar"));
+    private static final Path ROOTFS = Path.of(System.getProperty("lockwarden.image.rootfs"));
+    private static final Path ROOTFS_SCRIPT = Path.of(System.getProperty("lockwarden.root"), "dist/src/image/rootfs.sh");
     private static final String NAME = System.getProperty("lockwarden.image.name");
     private static final Map<String, String> ENV = Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", "HOME", "/root");
     private static final PostgresServer SERVER = PostgresServer.shared();
@@ -107,6 +109,36 @@ class ContainerImageIT {
         assertThat(readOnly.out().strip()).isEqualTo("true");
         CommandRun logs = podman("logs", container);
         assertThat(logs.out() + logs.err()).contains("lockwarden watch: 1 target(s)").doesNotContain(SERVER.password());
+    }
+
+    @Test
+    void theBaseLayerIsReproducibleFileForFile() throws Exception {
+        // the image's base, made again from the same JDK and libraries, is the same bytes; Jib adds the jars (built
+        // with project.build.outputTimestamp) with fixed times and modes, so the digest repeats (docs/production.md)
+        Path again = dir.resolve("rootfs-again");
+        CommandRun rootfs = CommandRun.run(dir, ENV, 5, List.of("bash",
+                ROOTFS_SCRIPT.toString(), again.toString(), System.getProperty("java.home")));
+        assertThat(rootfs.exit()).as(rootfs.describe()).isZero();
+
+        assertThat(fingerprint(again)).isEqualTo(fingerprint(ROOTFS));
+    }
+
+    /** Every regular file's path and SHA-256, sorted. */
+    private static List<String> fingerprint(Path root) throws IOException {
+        List<String> lines = new ArrayList<>();
+        try (var files = Files.walk(root)) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
+                java.security.MessageDigest sha;
+                try {
+                    sha = java.security.MessageDigest.getInstance("SHA-256");
+                } catch (java.security.NoSuchAlgorithmException e) {
+                    throw new IllegalStateException(e);
+                }
+                lines.add(root.relativize(f) + " " + java.util.HexFormat.of().formatHex(sha.digest(Files.readAllBytes(f))));
+            }
+        }
+        assertThat(lines).hasSizeGreaterThan(100);
+        return lines;
     }
 
     private static String awaitMetric(int port, String line, String container) throws Exception {
