@@ -1,41 +1,37 @@
 package io.lockwarden.cli;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
-import io.lockwarden.AdvisoryLocks;
-import io.lockwarden.LockKey;
-import io.lockwarden.testkit.fixture.LockSessions;
+import io.lockwarden.cli.internal.demo.CommandRunner;
+import io.lockwarden.cli.internal.demo.DemoAct;
+import io.lockwarden.cli.internal.demo.DemoOutput;
+import io.lockwarden.cli.internal.demo.DemoStage;
 import io.lockwarden.testkit.fixture.PostgresServer;
 import java.io.PrintStream;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.Duration;
+import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code lockwarden demo}: the whole incident on a throw-away embedded PostgreSQL, in four acts:
- * a session lock leaks out of a rolled-back transaction into a connection pool and blocks the next
- * worker; {@code diagnose} finds it; {@code release} ends exactly that session; the same work through
- * Lockwarden's transaction-scoped API leaks nothing.
+ * {@code lockwarden demo}: the whole incident on a throw-away embedded PostgreSQL, in acts: the leak; the same
+ * service behind PgBouncer in transaction pooling, where the lock moves to the next client (when a pgbouncer
+ * executable is found); {@code diagnose}; the watchdog's metrics, dashboard, dry-run and enforcement;
+ * {@code postmortem} on the server's own log; the library's fix. Each act checks what it claims.
  *
- * <p>Exit code 0 when every act behaved as described, 1 when one did not (the demo doubles as a smoke
- * test of the installation), 2 when the embedded server cannot start. Leaves nothing behind: the
- * server, its data directory and the pool are gone when it returns.
+ * <p>Exit code 0 when every act behaved as described, 1 when one did not (the demo doubles as a smoke test of the
+ * installation), 2 for a bad option or when the embedded server cannot start. Leaves nothing behind, also on
+ * Ctrl-C (once or twice): a shutdown hook stops the watchdog, PgBouncer and the server and deletes their
+ * directories.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Reproduce the stuck advisory lock incident on an embedded PostgreSQL, then diagnose, "
-                + "release and prevent it. Needs nothing installed.")
+        description = "Reproduce the stuck advisory lock incident on an embedded PostgreSQL (and behind PgBouncer "
+                + "when it is installed), then diagnose, watch, end, explain and prevent it. Needs only Java.")
 final class DemoCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -45,7 +41,21 @@ final class DemoCommand implements Callable<Integer> {
             description = "PostgreSQL major version to run: 18 or 14 (default: ${DEFAULT-VALUE}).")
     int pgVersion;
 
-    private static final LockKey KEY = LockKey.named("orders", "nightly-settlement");
+    @Option(names = "--act", paramLabel = "NAME",
+            description = "Run one act: leak, pgbouncer, diagnose, watch, postmortem or fix (default: all, in order).")
+    String act;
+
+    @Option(names = "--pgbouncer-bin", paramLabel = "PATH",
+            description = "The pgbouncer executable for the PgBouncer act (default: pgbouncer on the PATH; "
+                    + "without one the act is skipped with a note).")
+    Path pgbouncerBin;
+
+    @Option(names = "--keep-running",
+            description = "Leave the server (and the watchdog) running after the acts, print a psql command and "
+                    + "the URLs, and wait for Ctrl-C.")
+    boolean keepRunning;
+
+    private DemoStage stage;
 
     @Override
     public Integer call() throws Exception {
@@ -53,140 +63,72 @@ final class DemoCommand implements Callable<Integer> {
             throw new CliException("--pg-version must be 18 or 14, got " + pgVersion);
         }
         PrintStream out = main.context().out();
-        out.println("Starting an embedded PostgreSQL " + pgVersion + " (nothing to install) ...");
-        boolean ok = true;
-        try (PostgresServer server = PostgresServer.builder().version(pgVersion).start();
-             HikariDataSource pool = pool(server);
-             LockSessions otherInstance = new LockSessions(server)) {
-            out.println("PostgreSQL " + pgVersion + " is up on 127.0.0.1:" + server.port() + ".\n");
-            try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
-                st.execute("CREATE TABLE settlement (id int PRIMARY KEY, amount numeric NOT NULL)");
-            }
-
-            heading(out, "1. The incident");
-            out.println("The orders service takes a session-level lock inside a transaction:");
-            out.println("  BEGIN; SELECT pg_advisory_lock(" + KEY.sqlArguments() + "); INSERT ... -- fails; ROLLBACK;");
-            int leakedPid = leakOneLock(pool);
-            out.println("The transaction rolled back and the connection went back to the pool, but "
-                    + "pg_locks still shows " + heldLocks(server) + " advisory lock held by pid " + leakedPid + ".");
-            Connection worker = otherInstance.open("orders-worker-2");
-            Future<?> waiting = waitForLock(otherInstance, worker);
-            out.println("The next worker (another instance) now waits behind it, and will wait until someone acts.\n");
-
-            heading(out, "2. Diagnose:  lockwarden diagnose --url " + server.jdbcUrl() + " --namespace orders");
-            int diagnoseExit = Main.run(childContext(server), "diagnose", "--url", server.jdbcUrl(),
-                    "--namespace", "orders", "--idle-threshold", "0s");
-            out.println("(exit code " + diagnoseExit + ": findings)\n");
-            ok &= expect(out, diagnoseExit == 1, "diagnose reports the leak with exit code 1");
-
-            heading(out, "3. Release:  lockwarden release --url ... --pid " + leakedPid + " --yes");
-            int releaseExit = Main.run(childContext(server), "release", "--url", server.jdbcUrl(),
-                    "--pid", Integer.toString(leakedPid), "--namespace", "orders", "--yes");
-            out.println("The waiting worker: " + outcome(waiting, worker) + "\n");
-            ok &= expect(out, releaseExit == 0, "release ends the leaked session with exit code 0");
-            ok &= expect(out, heldLocks(server) == 0, "no advisory lock is left");
-
-            heading(out, "4. Prevention: the same failing work through Lockwarden");
-            out.println("  locks.withLock(LockKey.named(\"orders\", \"nightly-settlement\"), Duration.ofSeconds(5), work)");
-            AdvisoryLocks locks = AdvisoryLocks.using(pool);
-            try {
-                locks.withLock(KEY, Duration.ofSeconds(5), c -> {
-                    try (Statement st = c.createStatement()) {
-                        st.execute("INSERT INTO settlement VALUES (1, NULL)");
-                    }
-                    return null;
-                });
-            } catch (RuntimeException expected) {
-                out.println("The work failed (" + rootMessage(expected) + "), the transaction rolled back, and "
-                        + "pg_locks shows " + heldLocks(server) + " advisory locks: nothing leaked.");
-            }
-            ok &= expect(out, heldLocks(server) == 0, "the lock ended with the transaction");
-            out.println();
-            out.println(ok ? "Demo complete: every step behaved as described."
-                    : "Demo finished, but a step did not behave as described (see above).");
+        Optional<Path> pgbouncer = DemoAct.findPgBouncer(pgbouncerBin, main.context().env().get("PATH"));
+        if (pgbouncerBin != null && pgbouncer.isEmpty()) {
+            throw new CliException("--pgbouncer-bin " + pgbouncerBin + " is not an executable file: give the path "
+                    + "of pgbouncer, or leave the option out");
         }
-        return ok ? 0 : 1;
-    }
-
-    private static HikariDataSource pool(PostgresServer server) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(server.jdbcUrl());
-        config.setUsername(PostgresServer.SUPERUSER);
-        config.setPassword(server.password());
-        config.setMaximumPoolSize(2);
-        config.setPoolName("orders-service");
-        config.addDataSourceProperty("ApplicationName", "orders-service");
-        return new HikariDataSource(config);
-    }
-
-    /** The seed bug: a session lock inside a transaction that rolls back. Returns the holder's pid. */
-    private static int leakOneLock(HikariDataSource pool) throws SQLException {
-        try (Connection c = pool.getConnection()) {
-            int pid = LockSessions.pid(c);
-            c.setAutoCommit(false);
-            try (Statement st = c.createStatement()) {
-                // lockwarden:ignore all the demo reproduces the seed bug on purpose
-                st.execute("SELECT pg_advisory_lock(" + KEY.sqlArguments() + ")");
-                st.execute("INSERT INTO settlement VALUES (1, NULL)");
-            } catch (SQLException failed) {
-                c.rollback();
-            }
-            c.setAutoCommit(true);
-            return pid;
+        List<DemoAct> acts = DemoAct.all(this::runCommand, pgbouncer.orElse(null));
+        if (act != null && acts.stream().noneMatch(a -> a.name().equals(act))) {
+            throw new CliException("--act '" + act + "' is not an act: use one of "
+                    + acts.stream().map(DemoAct::name).collect(Collectors.joining(", ")));
         }
-    }
 
-    /** Starts the next worker's lock request; returns once the server shows it waiting. */
-    private static Future<?> waitForLock(LockSessions sessions, Connection worker)
-            throws SQLException, InterruptedException {
-        LockSessions.exec(worker, "SET lock_timeout = '60s'");
-        // lockwarden:ignore LW101 the worker's session is ended by LockSessions.close(); ending it releases the lock
-        return sessions.blockOn(worker, "SELECT pg_advisory_lock(" + KEY.sqlArguments() + ")");
-    }
-
-    /** Waits for the blocked worker's lock statement, then lets the worker unlock. */
-    private static String outcome(Future<?> waiting, Connection worker) throws InterruptedException {
+        stage = DemoStage.create();
+        Thread hook = new Thread(stage::close, "lockwarden-demo-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        DemoOutput output = new DemoOutput(out);
         try {
-            waiting.get(60, TimeUnit.SECONDS);
-            // lockwarden:ignore LW105 the demo only needs the waiter to get through
-            LockSessions.exec(worker, "SELECT pg_advisory_unlock(" + KEY.sqlArguments() + ")");
-            return "got the lock once the leaked session was ended, did its work and unlocked";
-        } catch (ExecutionException | TimeoutException | SQLException e) {
-            return "failed: " + rootMessage(e);
+            out.println("Starting an embedded PostgreSQL " + pgVersion + " (nothing to install) ...");
+            PostgresServer server = stage.startServer(pgVersion);
+            out.println("PostgreSQL " + pgVersion + " is up on 127.0.0.1:" + server.port() + ".\n");
+            for (int i = 0; i < acts.size(); i++) {
+                if (act == null || acts.get(i).name().equals(act)) {
+                    acts.get(i).play(stage, output, i + 1);
+                }
+            }
+            out.println(output.allHeld() ? "Demo complete: every act behaved as described."
+                    : "Demo finished, but an act did not behave as described (see NOT AS EXPECTED above).");
+            if (keepRunning) {
+                keepRunning(stage, out);
+            }
+        } catch (RuntimeException | java.sql.SQLException e) {
+            if (stage.closed()) {
+                return 130; // Ctrl-C: the hook is cleaning up
+            }
+            throw e;
+        } finally {
+            stage.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C: the hook runs (or ran) anyway
+            }
         }
+        return output.allHeld() ? 0 : 1;
     }
 
-    private static int heldLocks(PostgresServer server) throws SQLException {
-        try (Connection c = server.connect("lockwarden-demo"); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")) {
-            rs.next();
-            return rs.getInt(1);
-        }
+    private static void keepRunning(DemoStage stage, PrintStream out) throws Exception {
+        PostgresServer server = stage.server();
+        Path pgpass = stage.writePrivate("pgpass", "127.0.0.1:" + server.port() + ":*:" + PostgresServer.SUPERUSER
+                + ":" + server.password() + "\n");
+        out.println();
+        out.println("Everything stays up until Ctrl-C:");
+        out.println("  PGPASSFILE=" + pgpass + " psql -h 127.0.0.1 -p " + server.port() + " -U "
+                + PostgresServer.SUPERUSER + " postgres");
+        stage.watchdog().ifPresent(w -> {
+            out.println("  dashboard: http://127.0.0.1:" + w.port() + "/");
+            out.println("  metrics:   http://127.0.0.1:" + w.port() + "/metrics");
+        });
+        out.flush();
+        new CountDownLatch(1).await();
     }
 
-    private CliContext childContext(PostgresServer server) {
+    private int runCommand(PrintStream out, String... args) {
         CliContext parent = main.context();
         Map<String, String> env = new HashMap<>(parent.env());
         env.put("PGUSER", PostgresServer.SUPERUSER);
-        env.put("PGPASSWORD", server.password());
-        return new CliContext(parent.out(), parent.err(), parent.in(), env, parent.interactive(), null);
-    }
-
-    private static boolean expect(PrintStream out, boolean condition, String what) {
-        out.println((condition ? "  ok: " : "  NOT AS EXPECTED: ") + what);
-        return condition;
-    }
-
-    private static void heading(PrintStream out, String text) {
-        out.println("== " + text);
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        return m.lines().findFirst().orElse(m);
+        env.put("PGPASSWORD", stage.server().password());
+        return Main.run(new CliContext(out, parent.err(), parent.in(), env, parent.interactive(), null), args);
     }
 }
