@@ -118,7 +118,9 @@ public final class Main implements Runnable {
     }
 
     private static String oneLine(String s) {
-        return s == null ? "unknown error" : s.replaceAll("\\s*\\R\\s*", " ").trim();
+        // server messages may quote names and texts from the database: no control character reaches the terminal
+        return s == null ? "unknown error"
+                : io.lockwarden.inspect.ControlCharacters.escape(s.replaceAll("\\s*\\R\\s*", " ").trim());
     }
 
     /** The streams, environment and terminal this run uses. */

@@ -1,6 +1,7 @@
 package io.lockwarden.cli;
 
 import io.lockwarden.inspect.AdvisoryLockRow;
+import io.lockwarden.inspect.ControlCharacters;
 import io.lockwarden.inspect.Inspector;
 import io.lockwarden.inspect.SessionInfo;
 import io.lockwarden.inspect.Snapshot;
@@ -144,10 +145,10 @@ final class ReleaseCommand implements Callable<Integer> {
                 out.println("  -> will terminate: safe (no uncommitted writes, not running a query)");
                 chosen.add(pid);
             } else if (force) {
-                out.println("  -> will terminate despite the risk (--force): " + v.risk());
+                out.println("  -> will terminate despite the risk (--force): " + e(v.risk()));
                 chosen.add(pid);
             } else {
-                out.println("  -> REFUSED: it " + v.risk() + " (use --force to terminate anyway)");
+                out.println("  -> REFUSED: it " + e(v.risk()) + " (use --force to terminate anyway)");
                 refused++;
             }
         }
@@ -182,11 +183,11 @@ final class ReleaseCommand implements Callable<Integer> {
                 case SKIPPED -> {
                     incomplete = true;
                     out.println("Skipped pid " + pid + ": it changed since it was shown, so it was not terminated: "
-                            + String.join("; ", o.changes()) + ". Run lockwarden diagnose again.");
+                            + e(String.join("; ", o.changes())) + ". Run lockwarden diagnose again.");
                 }
                 case NOT_CONFIRMED -> {
                     incomplete = true;
-                    out.println("pid " + pid + ": " + o.detail());
+                    out.println("pid " + pid + ": " + e(o.detail()));
                 }
                 case DENIED -> throw new IllegalStateException("denied outcomes are reported before: " + o);
                 case TERMINATED -> {
@@ -212,15 +213,15 @@ final class ReleaseCommand implements Callable<Integer> {
         StringBuilder b = new StringBuilder("pid ").append(pid);
         if (si != null) {
             if (si.applicationName() != null && !si.applicationName().isEmpty()) {
-                b.append("  app '").append(si.applicationName()).append("'");
+                b.append("  app '").append(e(si.applicationName())).append("'");
             }
             if (si.user() != null) {
-                b.append("  user ").append(si.user());
+                b.append("  user ").append(e(si.user()));
             }
             b.append("  state ").append(si.state() == null ? "(hidden)" : si.state());
             si.inStateFor(s.takenAt()).ifPresent(d -> b.append(" for ").append(TextReport.duration(d)));
             if (si.clientAddr() != null) {
-                b.append("  client ").append(si.clientAddr());
+                b.append("  client ").append(e(si.clientAddr()));
             }
         }
         out.println(b);
@@ -233,7 +234,7 @@ final class ReleaseCommand implements Callable<Integer> {
             out.println("  waits for: " + labels(awaited));
         }
         if (si != null && si.query() != null) {
-            String q = si.query().replaceAll("\\s+", " ").trim();
+            String q = e(si.query().replaceAll("\\s+", " ").trim());
             out.println("  " + (si.active() ? "running" : "last query") + ": " + (q.length() > 120 ? q.substring(0, 119)
                     + "…" : q));
         }
@@ -244,9 +245,14 @@ final class ReleaseCommand implements Callable<Integer> {
         }
     }
 
+    /** Text from the database, with control characters made visible (see {@link ControlCharacters}). */
+    private static String e(String s) {
+        return ControlCharacters.escape(s);
+    }
+
     private static String labels(List<AdvisoryLockRow> rows) {
         List<String> l = rows.stream().sorted(java.util.Comparator.comparing(AdvisoryLockRow::key))
-                .map(AdvisoryLockRow::label).distinct().toList();
+                .map(AdvisoryLockRow::label).map(ControlCharacters::escape).distinct().toList();
         String shown = l.stream().limit(10).collect(Collectors.joining(", "));
         return l.size() > 10 ? shown + ", … (" + l.size() + " keys)" : shown;
     }
@@ -259,7 +265,7 @@ final class ReleaseCommand implements Callable<Integer> {
         for (int pid : chosen) {
             String owner = s.session(pid).map(SessionInfo::user).orElse(null);
             if (owner != null && !owner.equals(role)) {
-                throw new CliException("role '" + role + "' may not terminate pid " + pid + " (owned by role '" + owner
+                throw new CliException("role '" + e(role) + "' may not terminate pid " + pid + " (owned by role '" + e(owner)
                         + "'): " + String.format(SIGNAL_HELP, role) + "; nothing was terminated");
             }
         }

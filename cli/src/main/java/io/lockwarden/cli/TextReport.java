@@ -1,6 +1,7 @@
 package io.lockwarden.cli;
 
 import io.lockwarden.inspect.AdvisoryLockRow;
+import io.lockwarden.inspect.ControlCharacters;
 import io.lockwarden.inspect.Diagnosis;
 import io.lockwarden.inspect.Finding;
 import io.lockwarden.inspect.Incident;
@@ -81,7 +82,7 @@ final class TextReport {
         if (!advice.isEmpty()) {
             b.append('\n').append(bold("Settings")).append('\n');
             for (Finding f : advice) {
-                b.append("  ").append(severity(f.severity())).append(' ').append(f.rule()).append(": ").append(f.fix()).append('\n');
+                b.append("  ").append(severity(f.severity())).append(' ').append(f.rule()).append(": ").append(e(f.fix())).append('\n');
             }
         }
         if (verbose) {
@@ -97,11 +98,11 @@ final class TextReport {
     }
 
     private void incident(StringBuilder b, int n, Incident i, Snapshot s) {
-        b.append('\n').append(bold(n + ".")).append(' ').append(severity(i.severity())).append(' ').append(i.summary()).append('\n');
+        b.append('\n').append(bold(n + ".")).append(' ').append(severity(i.severity())).append(' ').append(e(i.summary())).append('\n');
         String why = "  why: ";
         for (Incident.Cause c : i.causes()) {
             int total = Math.max(1, i.holders().size());
-            b.append(why).append(c.text()).append(" (").append(c.confidence().name().toLowerCase(Locale.ROOT))
+            b.append(why).append(e(c.text())).append(" (").append(c.confidence().name().toLowerCase(Locale.ROOT))
                     .append(c.holders() > 0 && total > 1 ? ", " + c.holders() + " of " + total : "").append(")\n");
             why = "       ";
         }
@@ -117,8 +118,8 @@ final class TextReport {
                 "SAFE"}, rows);
         }
         for (PreparedTransaction p : i.prepared()) {
-            b.append("  gid '").append(p.gid()).append("'  owner ").append(p.owner()).append("  database ")
-                    .append(p.database()).append("  prepared ").append(p.preparedAt()).append("  keys ")
+            b.append("  gid '").append(e(p.gid())).append("'  owner ").append(e(p.owner())).append("  database ")
+                    .append(e(p.database())).append("  prepared ").append(p.preparedAt()).append("  keys ")
                     .append(KeyRanges.compact(p.locks().stream().map(AdvisoryLockRow::key).toList(),
                             k -> k.label(), 6)).append('\n');
         }
@@ -126,16 +127,16 @@ final class TextReport {
             b.append("  waiting behind: ").append(pids(i.waiterPids(), 20)).append('\n');
         }
         for (IncidentHolder h : i.unsafeHolders()) {
-            b.append("  do not end ").append(h.pid()).append(" blindly: it ").append(h.verdict().risk())
-                    .append("; instead ").append(h.instead()).append('\n');
+            b.append("  do not end ").append(h.pid()).append(" blindly: it ").append(e(h.verdict().risk()))
+                    .append("; instead ").append(e(h.instead())).append('\n');
         }
         Incident.Remedy r = i.remedy();
         if (r.command() != null) {
-            String command = r.command() + connection;
+            String command = e(r.command()) + connection;
             b.append("  ").append(bold("fix:")).append(' ').append(command).append('\n');
-            b.append("       ").append(r.note()).append(r.sql() == null ? "" : "; or in SQL: " + r.sql()).append('\n');
+            b.append("       ").append(e(r.note())).append(r.sql() == null ? "" : "; or in SQL: " + e(r.sql())).append('\n');
         } else {
-            b.append("  fix: ").append(r.note()).append(r.sql() == null ? "" : " (" + r.sql() + ")").append('\n');
+            b.append("  fix: ").append(e(r.note())).append(r.sql() == null ? "" : " (" + e(r.sql()) + ")").append('\n');
         }
     }
 
@@ -173,11 +174,11 @@ final class TextReport {
                 b.append("  pid ").append(f.pids().stream().map(String::valueOf).collect(Collectors.joining(", ")));
             }
             b.append('\n');
-            b.append("  ").append(f.message()).append('\n');
-            b.append("  fix: ").append(f.fix()).append('\n');
+            b.append("  ").append(e(f.message())).append('\n');
+            b.append("  fix: ").append(e(f.fix())).append('\n');
             for (TerminationVerdict v : f.verdicts()) {
                 b.append("  terminate ").append(v.pid()).append(": ")
-                        .append(v.safe() ? "safe" : "UNSAFE — " + v.risk()).append('\n');
+                        .append(v.safe() ? "safe" : "UNSAFE — " + e(v.risk())).append('\n');
             }
         }
     }
@@ -251,7 +252,7 @@ final class TextReport {
         for (int i = 0; i < header.length; i++) {
             width[i] = header[i].length();
             for (String[] r : shown) {
-                width[i] = Math.min(i == header.length - 1 ? 100 : 40, Math.max(width[i], r[i].length()));
+                width[i] = Math.min(i == header.length - 1 ? 100 : 40, Math.max(width[i], e(r[i]).length()));
             }
         }
         row(b, header, width);
@@ -265,7 +266,8 @@ final class TextReport {
 
     private static void row(StringBuilder b, String[] cells, int[] width) {
         for (int i = 0; i < cells.length; i++) {
-            String c = cells[i].length() > width[i] ? cells[i].substring(0, width[i] - 1) + "…" : cells[i];
+            String cell = e(cells[i]);
+            String c = cell.length() > width[i] ? cell.substring(0, width[i] - 1) + "…" : cell;
             b.append(c);
             if (i < cells.length - 1) {
                 b.append(" ".repeat(width[i] - c.length() + 2));
@@ -307,6 +309,11 @@ final class TextReport {
             case INFO -> "\u001b[36m";
         };
         return code + label + "\u001b[0m";
+    }
+
+    /** Text from the database, with control characters made visible (see {@link ControlCharacters}). */
+    private static String e(String s) {
+        return ControlCharacters.escape(s);
     }
 
     private String bold(String s) {
