@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -100,8 +101,7 @@ public final class Main implements Runnable {
         cl.setErr(new PrintWriter(context.err(), true));
         cl.setParameterExceptionHandler((ex, a) -> {
             String help = ex.getCommandLine().getCommandSpec().qualifiedName() + " --help";
-            context.err().println("lockwarden: " + oneLine(ex.getMessage()).replaceFirst("^Error: ", "")
-                    + " (see '" + help + "')");
+            context.err().println("lockwarden: " + parameterProblem(ex) + " (see '" + help + "')");
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
@@ -115,6 +115,22 @@ public final class Main implements Runnable {
             return 2;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * picocli's message, except that an unexpected word is not echoed unless it is plainly an option: an
+     * unquoted password with a space ({@code --url postgresql://u:pa ss@db}) reaches here as a stray word.
+     */
+    private static String parameterProblem(CommandLine.ParameterException ex) {
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+            List<String> words = u.getUnmatched();
+            boolean options = words.stream().allMatch(w -> w.matches("-[-A-Za-z0-9?]*"));
+            if (!options) {
+                return words.size() + " unexpected argument(s), not shown in case they hold a secret: quote a "
+                        + "connection string or password that contains spaces, e.g. --url 'postgresql://...'";
+            }
+        }
+        return oneLine(ex.getMessage()).replaceFirst("^Error: ", "");
     }
 
     private static String oneLine(String s) {

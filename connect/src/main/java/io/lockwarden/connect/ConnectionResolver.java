@@ -133,6 +133,10 @@ public final class ConnectionResolver {
             throw new ConnectionSettingsException("host '" + host + "' is a Unix-domain socket, which lockwarden "
                     + "cannot use: connect over TCP, e.g. -h localhost or host=127.0.0.1");
         }
+        HostName.require(host, k.containsKey("host") ? "host" : "hostaddr");
+        if (k.containsKey("hostaddr") && !k.get("hostaddr").isEmpty()) {
+            HostName.require(k.get("hostaddr"), "hostaddr");
+        }
         int port = port(k.getOrDefault("port", "5432"));
         String user = nonEmpty(k.get("user"), osUser);
         String database = nonEmpty(k.get("dbname"), defaults.getOrDefault("dbname", user));
@@ -180,7 +184,10 @@ public final class ConnectionResolver {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new ConnectionSettingsException("invalid port number \"" + text + "\": use 1..65535, e.g. 5432");
+        // echoed only when it is plainly a number: "postgresql://u:pa ss@h" split by the shell makes the password the port
+        String shown = text.strip().matches("[0-9]{1,12}") ? " \"" + text.strip() + "\"" : "";
+        throw new ConnectionSettingsException("invalid port number" + shown + ": use 1..65535, e.g. 5432 (quote a "
+                + "connection string that contains spaces)");
     }
 
     private static Duration timeout(String text) {

@@ -38,7 +38,8 @@ public record ConnectionSettings(String host, int port, String database, String 
      * Validates the parts.
      *
      * @throws NullPointerException     for a missing part
-     * @throws IllegalArgumentException for a port outside 1..65535 or a negative timeout
+     * @throws IllegalArgumentException for a host that is not a host name or IP address ({@link HostName}), a
+     *                                  port outside 1..65535 or a negative timeout
      */
     public ConnectionSettings {
         Objects.requireNonNull(host, "host");
@@ -49,6 +50,9 @@ public record ConnectionSettings(String host, int port, String database, String 
         Objects.requireNonNull(sslRootCert, "sslRootCert");
         Objects.requireNonNull(applicationName, "applicationName");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
+        if (!HostName.valid(host)) {
+            throw new IllegalArgumentException("host must be a host name or an IP address (see HostName)");
+        }
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be 1..65535, got " + port);
         }
