@@ -120,7 +120,11 @@ final class ReleaseCommand implements Callable<Integer> {
                 targets.add(pid);
             }
         } else {
+            String here = before.visibility().database();
             for (SessionInfo s : before.sessions()) {
+                if (here != null && s.database() != null && !here.equals(s.database())) {
+                    continue; // another database: release acts only where it is connected (see docs/diagnose.md)
+                }
                 boolean holds = byPid.getOrDefault(s.pid(), List.of()).stream().anyMatch(AdvisoryLockRow::granted);
                 boolean idle = s.idle() || s.idleInTransaction();
                 if (holds && idle && s.inStateFor(before.takenAt()).orElse(Duration.ZERO)
@@ -141,6 +145,15 @@ final class ReleaseCommand implements Callable<Integer> {
             List<AdvisoryLockRow> rows = byPid.get(pid);
             describe(out, before, pid, rows);
             TerminationVerdict v = before.terminationVerdict(pid);
+            String database = before.session(pid).map(SessionInfo::database).orElse(null);
+            String here = before.visibility().database();
+            if (database != null && here != null && !database.equals(here)) {
+                out.println("  -> REFUSED: it is in database '" + e(database) + "', not '" + e(here) + "' where this "
+                        + "command is connected: run release connected to " + e(database) + " (e.g. -d " + e(database)
+                        + ")");
+                refused++;
+                continue;
+            }
             if (v.safe()) {
                 out.println("  -> will terminate: safe (no uncommitted writes, not running a query)");
                 chosen.add(pid);
@@ -217,6 +230,9 @@ final class ReleaseCommand implements Callable<Integer> {
             }
             if (si.user() != null) {
                 b.append("  user ").append(e(si.user()));
+            }
+            if (si.database() != null) {
+                b.append("  database ").append(e(si.database()));
             }
             b.append("  state ").append(si.state() == null ? "(hidden)" : si.state());
             si.inStateFor(s.takenAt()).ifPresent(d -> b.append(" for ").append(TextReport.duration(d)));

@@ -36,20 +36,28 @@ final class TextReport {
     private final boolean color;
     private final boolean verbose;
     private final boolean all;
-    private final String connection;
+    private final java.util.function.UnaryOperator<String> connection;
 
     /**
-     * @param connection the connection options to repeat in printed commands (e.g. {@code --url ...}), or ""
+     * @param connection the connection options to repeat in printed commands (e.g. {@code --url ...}) for a
+     *                   database name (null: the one connected to), or "" when there are none
      */
-    TextReport(boolean color, boolean verbose, boolean all, String connection) {
+    TextReport(boolean color, boolean verbose, boolean all, java.util.function.UnaryOperator<String> connection) {
         this.color = color;
         this.verbose = verbose;
         this.all = all;
-        this.connection = connection == null || connection.isEmpty() ? "" : " " + connection;
+        this.connection = connection;
     }
 
     TextReport(boolean color) {
-        this(color, false, false, "");
+        this(color, false, false, db -> "");
+    }
+
+    /** The connection options for a fix command run in {@code database}, with a leading space, or "". */
+    private String connectionFor(String database, Snapshot s) {
+        String db = database == null || database.equals(s.visibility().database()) ? null : database;
+        String args = connection.apply(db);
+        return args == null || args.isEmpty() ? "" : " " + args;
     }
 
     /** Renders the whole report, ending with a newline. */
@@ -98,7 +106,10 @@ final class TextReport {
     }
 
     private void incident(StringBuilder b, int n, Incident i, Snapshot s) {
-        b.append('\n').append(bold(n + ".")).append(' ').append(severity(i.severity())).append(' ').append(e(i.summary())).append('\n');
+        String elsewhere = i.database() != null && s.visibility().database() != null
+                && !i.database().equals(s.visibility().database()) ? " (in database " + e(i.database()) + ")" : "";
+        b.append('\n').append(bold(n + ".")).append(' ').append(severity(i.severity())).append(' ').append(e(i.summary()))
+                .append(elsewhere).append('\n');
         String why = "  why: ";
         for (Incident.Cause c : i.causes()) {
             int total = Math.max(1, i.holders().size());
@@ -132,7 +143,7 @@ final class TextReport {
         }
         Incident.Remedy r = i.remedy();
         if (r.command() != null) {
-            String command = e(r.command()) + connection;
+            String command = e(r.command()) + connectionFor(i.database(), s);
             b.append("  ").append(bold("fix:")).append(' ').append(command).append('\n');
             b.append("       ").append(e(r.note())).append(r.sql() == null ? "" : "; or in SQL: " + e(r.sql())).append('\n');
         } else {

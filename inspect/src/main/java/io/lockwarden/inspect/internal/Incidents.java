@@ -67,7 +67,9 @@ public final class Incidents {
             }
         }
         for (int pid : implicated) {
-            String key = kind(ctx, pid) + "/" + ctx.verdict(pid).safe();
+            // one incident per database: its remedy runs connected to that database (advisory locks are per database)
+            String key = kind(ctx, pid) + "/" + ctx.verdict(pid).safe() + "/"
+                    + ctx.session(pid).map(SessionInfo::database).orElse("");
             groups.computeIfAbsent(key, k -> new ArrayList<>()).add(pid);
         }
         Set<Integer> assignedWaiters = new LinkedHashSet<>();
@@ -167,7 +169,7 @@ public final class Incidents {
                 KeyRanges.compact(keys, k -> AdvisoryLockRow.label(held, k), MAX_KEY_PARTS),
                 ctx.allWaitersBehind(pid).size(),
                 server == null ? null : server.database() + "/" + server.user() + " (" + server.poolMode() + ")",
-                v, v.safe() ? null : instead(s, v), causes(ctx, s, server));
+                v, v.safe() ? null : instead(s, v), causes(ctx, s, server), s == null ? null : s.database());
     }
 
     /** Root-cause evidence for one holder, from what the server shows. */
