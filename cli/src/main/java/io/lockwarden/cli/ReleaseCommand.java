@@ -3,6 +3,7 @@ package io.lockwarden.cli;
 import io.lockwarden.inspect.AdvisoryLockRow;
 import io.lockwarden.inspect.ControlCharacters;
 import io.lockwarden.inspect.Inspector;
+import io.lockwarden.inspect.LockwardenSessions;
 import io.lockwarden.inspect.SessionInfo;
 import io.lockwarden.inspect.Snapshot;
 import io.lockwarden.inspect.TerminationException;
@@ -124,6 +125,9 @@ final class ReleaseCommand implements Callable<Integer> {
             for (SessionInfo s : before.sessions()) {
                 if (here != null && s.database() != null && !here.equals(s.database())) {
                     continue; // another database: release acts only where it is connected (see docs/diagnose.md)
+                }
+                if (LockwardenSessions.own(before, s.pid())) {
+                    continue; // the watchdog's leader lock is not a leak
                 }
                 boolean holds = byPid.getOrDefault(s.pid(), List.of()).stream().anyMatch(AdvisoryLockRow::granted);
                 boolean idle = s.idle() || s.idleInTransaction();
