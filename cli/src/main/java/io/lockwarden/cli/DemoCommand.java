@@ -33,10 +33,12 @@ import picocli.CommandLine.ParentCommand;
  * test of the installation), 2 when the embedded server cannot start. Leaves nothing behind: the
  * server, its data directory and the pool are gone when it returns.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Reproduce the stuck advisory lock incident on an embedded PostgreSQL, then diagnose, "
+@Command(name = "demo", description = "Reproduce the stuck advisory lock incident on an embedded PostgreSQL, then diagnose, "
                 + "release and prevent it. Needs nothing installed.")
 final class DemoCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
 
     @ParentCommand
     Main main;

@@ -21,7 +21,6 @@ import picocli.CommandLine.ScopeType;
  * {@code --verbose}).
  */
 @Command(name = "lockwarden",
-        mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Find, fix and prevent stuck PostgreSQL advisory locks.",
         subcommands = {
@@ -35,6 +34,12 @@ import picocli.CommandLine.ScopeType;
             PostmortemCommand.class,
         })
 public final class Main implements Runnable {
+
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
+
+    @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print version information and exit.")
+    boolean versionRequested;
     static {
         // A command-line tool prints its report, not library chatter: libraries log at WARN unless the
         // user asks for more with -Dorg.slf4j.simpleLogger.defaultLogLevel=debug. The pool's own

@@ -28,9 +28,11 @@ import picocli.CommandLine.ParentCommand;
         description = {"Find unsafe PostgreSQL advisory lock code (Java, SQL, Python, Ruby, Go, JS/TS, Kotlin, "
                 + "C#, PHP, Rust, Elixir) "
                 + "and PgBouncer settings before they ship.",
-            "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage or unreadable input."},
-        mixinStandardHelpOptions = true)
+            "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage or unreadable input."})
 public final class ScanCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
 
     @ParentCommand
     Main main;

@@ -31,8 +31,7 @@ import picocli.CommandLine.ParentCommand;
  * file (keeping history). {@code --once} samples every target once, prints one line each and exits (0 clean,
  * 1 findings or a target down, 2 bad input).
  */
-@Command(name = "watch", mixinStandardHelpOptions = true,
-        description = {"Watch advisory locks continuously: Prometheus metrics, an HTTP API and dashboard,",
+@Command(name = "watch", description = {"Watch advisory locks continuously: Prometheus metrics, an HTTP API and dashboard,",
             "incident logs, and (off by default) ending idle session-lock holders by policy.",
             "Stops on SIGTERM/SIGINT; SIGHUP reloads --config without losing history."},
         exitCodeListHeading = "%nExit codes:%n",

@@ -59,6 +59,22 @@ class CliErrorsTest {
     }
 
     @Test
+    void dashHIsHostInEveryCommandThatConnectsAndHelpIsDoubleDashEverywhere() {
+        for (String command : new String[] {"diagnose", "release", "watch", "soak"}) {
+            CliRun r = CliRun.run(Map.of(), command, "-h");
+            assertThat(r.exit()).as(command).isEqualTo(2);
+            assertThat(r.err()).as(command).contains("--host");
+            assertThat(CliRun.run(Map.of(), command, "--help").exit()).as(command).isZero();
+        }
+        for (String command : new String[] {"scan", "postmortem", "demo"}) {
+            CliRun help = CliRun.run(Map.of(), command, "--help");
+            assertThat(help.exit()).as(command).isZero();
+            assertThat(help.out()).as(command).contains("--help").doesNotContain("-h, --help");
+        }
+        assertThat(CliRun.run(Map.of(), "--help").out()).contains("--help", "--version").doesNotContain("-h,");
+    }
+
+    @Test
     void unreachableHost() {
         CliRun r = CliRun.run(CliRun.env(SERVER), "diagnose", "--url", "jdbc:postgresql://127.0.0.1:1/postgres");
         assertOneLineError(r, "cannot connect", "127.0.0.1:1", "server is running");
