@@ -88,7 +88,8 @@ final class DiagnoseCommand implements Callable<Integer> {
         if (format == Format.json) {
             ctx.out().println(new DiagnosisJson().render(d, target));
         } else {
-            ctx.out().print(new TextReport(ctx.color(), main.verbose, all, this::connectionArguments).render(d, target));
+            ctx.out().print(new TextReport(ctx.color(), main.verbose, all, this::connectionArguments,
+                    TerminalWidth.of(ctx)).render(d, target));
         }
         ctx.out().flush();
         return d.hasProblems() ? 1 : 0;
