@@ -158,6 +158,14 @@ final class ReleaseCommand implements Callable<Integer> {
                 refused++;
                 continue;
             }
+            String owner = before.session(pid).map(SessionInfo::user).orElse(null);
+            String missing = before.visibility().missingToTerminate(owner);
+            if (missing != null) {
+                // said before any termination, for this session only: the others this role may end still go ahead
+                out.println("  -> REFUSED: " + Privileges.missing(before.visibility(), owner, missing));
+                refused++;
+                continue;
+            }
             if (v.safe()) {
                 out.println("  -> will terminate: safe (no uncommitted writes, not running a query)");
                 chosen.add(pid);
@@ -178,7 +186,6 @@ final class ReleaseCommand implements Callable<Integer> {
             out.println("Dry run: would terminate " + chosen.size() + " session(s): " + list + ". Nothing terminated.");
             return refused > 0 ? 1 : 0;
         }
-        checkPrivilege(before, chosen);
         if (!yes) {
             if (!ctx.interactive()) {
                 throw new CliException("not on a terminal, so cannot ask for confirmation: pass --yes to terminate "
@@ -275,20 +282,6 @@ final class ReleaseCommand implements Callable<Integer> {
                 .map(AdvisoryLockRow::label).map(ControlCharacters::escape).distinct().toList();
         String shown = l.stream().limit(10).collect(Collectors.joining(", "));
         return l.size() > 10 ? shown + ", … (" + l.size() + " keys)" : shown;
-    }
-
-    private static void checkPrivilege(Snapshot s, List<Integer> chosen) {
-        if (s.visibility().canSignalBackends()) {
-            return;
-        }
-        String role = s.visibility().role();
-        for (int pid : chosen) {
-            String owner = s.session(pid).map(SessionInfo::user).orElse(null);
-            if (owner != null && !owner.equals(role)) {
-                throw new CliException("role '" + e(role) + "' may not terminate pid " + pid + " (owned by role '" + e(owner)
-                        + "'): " + String.format(SIGNAL_HELP, role) + "; nothing was terminated");
-            }
-        }
     }
 
     /**

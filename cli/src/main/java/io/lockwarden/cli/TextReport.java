@@ -183,8 +183,32 @@ final class TextReport {
             String command = e(r.command()) + connectionFor(i.database(), s);
             lines(b, layout.command(command, "  " + bold("fix:") + " ", "         "));
             prose(b, e(r.note()) + (r.sql() == null ? "" : "; or in SQL: " + e(r.sql())), "       ", "       ");
+            needs(b, i, s);
         } else {
             prose(b, e(r.note()) + (r.sql() == null ? "" : " (" + e(r.sql()) + ")"), "  fix: ", "       ");
+        }
+    }
+
+    /**
+     * When this role may not end every session of the fix command: what it needs, for which pids (a superuser's
+     * sessions need a superuser; other roles' sessions need pg_signal_backend).
+     */
+    private void needs(StringBuilder b, Incident i, Snapshot s) {
+        java.util.Map<String, List<String>> byMissing = new java.util.TreeMap<>();
+        for (int pid : i.remedy().pids()) {
+            String owner = s.session(pid).map(SessionInfo::user).orElse(null);
+            String missing = s.visibility().missingToTerminate(owner);
+            if (missing != null) {
+                byMissing.computeIfAbsent(missing, k -> new ArrayList<>()).add(String.valueOf(pid));
+            }
+        }
+        String role = e(s.visibility().role());
+        for (Map.Entry<String, List<String>> m : byMissing.entrySet()) {
+            String pids = String.join(",", m.getValue());
+            prose(b, "superuser".equals(m.getKey())
+                    ? "needs a superuser for " + pids + " (sessions of superuser roles): role '" + role + "' cannot run it"
+                    : "needs pg_signal_backend for " + pids + ": role '" + role + "' lacks it (GRANT pg_signal_backend TO "
+                    + role + ", or run it as a superuser)", "  needs: ", "         ");
         }
     }
 

@@ -223,7 +223,7 @@ class DiagnoseCommandTest {
                     "GRANT pg_monitor TO cli_plain_reader").containsPattern("2024\\s+" + pid + "\\s+hidden-job\\s+\\(hidden\\)");
             assertThat(r.out()).doesNotContain("idle-session-holds-locks")
                     .containsPattern("session(s)? this role may not see holds? 1 advisory lock")
-                    .contains("GRANT pg_monitor TO <role>");
+                    .doesNotContain("<role>");
         }
     }
 

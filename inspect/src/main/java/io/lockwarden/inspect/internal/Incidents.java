@@ -171,7 +171,7 @@ public final class Incidents {
                 KeyRanges.compact(keys, k -> AdvisoryLockRow.label(held, k), MAX_KEY_PARTS),
                 ctx.allWaitersBehind(pid).size(),
                 server == null ? null : server.database() + "/" + server.user() + " (" + server.poolMode() + ")",
-                v, v.safe() ? null : instead(s, v), causes(ctx, s, server), s == null ? null : s.database());
+                v, v.safe() ? null : instead(s, v, ctx.snapshot().visibility().role()), causes(ctx, s, server), s == null ? null : s.database());
     }
 
     /** Root-cause evidence for one holder, from what the server shows. */
@@ -222,13 +222,14 @@ public final class Incidents {
         return byCode.values().stream().sorted(Comparator.comparingInt(Cause::holders).reversed()).toList();
     }
 
-    private static String instead(SessionInfo s, TerminationVerdict v) {
+    private static String instead(SessionInfo s, TerminationVerdict v, String reader) {
         int pid = v.pid();
         if (s == null) {
             return "run lockwarden diagnose again: it may have ended";
         }
         if (!s.detailsVisible()) {
-            return "run diagnose as a role with pg_monitor (GRANT pg_monitor TO <role>) to see whether it is safe to end";
+            return "run diagnose as a role with pg_monitor (GRANT pg_monitor TO " + reader
+                    + ") to see whether it is safe to end";
         }
         if (s.hasUncommittedWrites()) {
             return "let its application (" + (s.applicationName() == null || s.applicationName().isEmpty() ? ""

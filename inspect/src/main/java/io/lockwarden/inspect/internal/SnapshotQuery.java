@@ -76,7 +76,8 @@ public final class SnapshotQuery {
                          to_json(s.backend_start)#>>'{}', to_json(s.xact_start)#>>'{}',
                          to_json(s.query_start)#>>'{}', to_json(s.state_change)#>>'{}', s.state,
                          s.wait_event_type, s.wait_event, s.backend_xid::text, s.query, s.backend_type,
-                         CASE WHEN s.wait_event_type = 'Lock' THEN array_to_string(pg_blocking_pids(s.pid), ',') END]
+                         CASE WHEN s.wait_event_type = 'Lock' OR s.state IS NULL
+                              THEN array_to_string(pg_blocking_pids(s.pid), ',') END]
               FROM pg_stat_activity s WHERE s.pid IS NOT NULL
             UNION ALL
             SELECT 6, NULL, ARRAY[gid, owner::text, database::text, to_json(prepared)#>>'{}', transaction::text]
