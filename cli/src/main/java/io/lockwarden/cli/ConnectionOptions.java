@@ -30,11 +30,13 @@ final class ConnectionOptions {
     CommandSpec spec;
 
     @Option(names = "--url", paramLabel = "CONNECTION",
-            description = {"Server to connect to: a libpq URI (postgresql://user@db:5432/app?sslmode=require),",
-                "a keyword/value string (\"host=db port=5432 dbname=app user=ops\") or a JDBC URL",
-                "(jdbc:postgresql://db:5432/app). Its values win over -h/-p/-U, as in psql. Default: the",
-                "PG* environment (PGHOST, PGPORT, PGDATABASE, PGUSER, PGSERVICE, ...). Password: from the",
-                "URI, PGPASSWORD, ~/.pgpass (PGPASSFILE) or a prompt; never printed. See docs/connecting.md."})
+            description = {"Server to connect to: a libpq URI, a keyword/value string or a JDBC URL; its values win "
+                + "over -h/-p/-U, as in psql. For example:",
+                "  postgresql://user@db:5432/app?sslmode=require",
+                "  \"host=db port=5432 dbname=app user=ops\"",
+                "  jdbc:postgresql://db:5432/app",
+                "Default: the PG* environment (PGHOST, PGPORT, PGDATABASE, PGUSER, PGSERVICE, ...). Password: from "
+                + "the URI, PGPASSWORD, ~/.pgpass (PGPASSFILE) or a prompt; never printed. See docs/connecting.md."})
     void url(String value) {
         connectionString(value);
     }

@@ -42,11 +42,13 @@ final class DiagnoseCommand implements Callable<Integer> {
     ConnectionOptions connection;
 
     @Option(names = "--pgbouncer", paramLabel = "CONNECTION",
-            description = {"PgBouncer admin console, in any form --url takes: postgresql://bouncer:6432/pgbouncer,",
-                "\"host=bouncer port=6432 dbname=pgbouncer\" or jdbc:postgresql://bouncer:6432/pgbouncer",
-                "(database defaults to pgbouncer; user and password to the server's unless given or in",
-                "~/.pgpass). Works on a stock PgBouncer (trust, md5, scram, TLS); links pooled connections",
-                "to backends by remote_pid."})
+            description = {"PgBouncer admin console, in any form --url takes, for example:",
+                "  postgresql://bouncer:6432/pgbouncer",
+                "  \"host=bouncer port=6432 dbname=pgbouncer\"",
+                "  jdbc:postgresql://bouncer:6432/pgbouncer",
+                "The database defaults to pgbouncer; user and password to the server's unless given or in "
+                + "~/.pgpass. Works on a stock PgBouncer (trust, md5, scram, TLS); links pooled connections to "
+                + "backends by remote_pid."})
     String pgbouncer;
 
     @Option(names = "--namespace", paramLabel = "NAME",

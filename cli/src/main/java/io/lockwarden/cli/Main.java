@@ -102,6 +102,8 @@ public final class Main implements Runnable {
         boolean verbose = Arrays.asList(args).contains("--verbose");
         driverLogging(verbose);
         CommandLine cl = new CommandLine(new Main(context));
+        // help wraps at the terminal's width (COLUMNS, the tty, else 100), as diagnose does
+        cl.setUsageHelpWidth(TerminalWidth.of(context));
         cl.setOut(new PrintWriter(context.out(), true));
         cl.setErr(new PrintWriter(context.err(), true));
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -151,7 +153,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        new CommandLine(this).usage(context.out());
+        new CommandLine(this).setUsageHelpWidth(TerminalWidth.of(context)).usage(context.out());
     }
 
     /**

@@ -73,11 +73,12 @@ final class PostmortemCommand implements Callable<Integer> {
                     + "instead of detecting it.")
     String prefix;
 
-    @Option(names = "--log-format", paramLabel = "FORMAT",
+    @Option(names = "--log-format", paramLabel = "LOG_FORMAT", completionCandidates = Candidates.LogFormats.class,
             description = "stderr, csvlog, jsonlog or syslog, instead of detecting it.")
     String logFormat;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
+            completionCandidates = Candidates.PostmortemFormats.class,
             description = "text (default), json (docs/postmortem-json.md) or html (one self-contained file).")
     String format;
 

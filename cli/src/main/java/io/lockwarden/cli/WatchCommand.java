@@ -31,8 +31,9 @@ import picocli.CommandLine.ParentCommand;
  * file (keeping history). {@code --once} samples every target once, prints one line each and exits (0 clean,
  * 1 findings or a target down, 2 bad input).
  */
-@Command(name = "watch", description = {"Watch advisory locks continuously: Prometheus metrics, an HTTP API and dashboard,",
-            "incident logs, and (off by default) ending idle session-lock holders by policy.",
+@Command(name = "watch", description = {"Watch advisory locks continuously: metrics, API, dashboard, logs, enforcement.",
+            "Prometheus metrics, an HTTP API and dashboard, incident logs, and (off by default) ending",
+            "idle session-lock holders by policy.",
             "Stops on SIGTERM/SIGINT; SIGHUP reloads --config without losing history."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped cleanly (--once: nothing at warning level)", "1:--once: findings or a target down",
@@ -70,7 +71,7 @@ final class WatchCommand implements Callable<Integer> {
             + "idle-holder alert threshold) after this long (default: ${DEFAULT-VALUE}).")
     Duration idleThreshold;
 
-    @Option(names = "--enforce", paramLabel = "MODE", defaultValue = "off",
+    @Option(names = "--enforce", paramLabel = "MODE", defaultValue = "off", completionCandidates = Candidates.EnforceModes.class,
             description = "off (default), dry-run or enforce: end idle holders of session locks by policy.")
     String enforce;
 
