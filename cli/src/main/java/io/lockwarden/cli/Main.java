@@ -180,7 +180,9 @@ public final class Main implements Runnable {
             return new String[] {
                 "lockwarden " + version,
                 "commit " + commit,
-                "tested with PostgreSQL " + String.join(", ", postgres.trim().split("\\s+"))
+                // the binaries' Maven versions are MAJOR.MINOR.0: PostgreSQL calls that MAJOR.MINOR
+                "tested with PostgreSQL " + java.util.Arrays.stream(postgres.trim().split("\\s+"))
+                        .map(v -> v.replaceFirst("^(\\d+\\.\\d+)\\.0$", "$1")).collect(java.util.stream.Collectors.joining(", "))
                         + " and PgBouncer " + known(build.getProperty("pgbouncer"), "unknown"),
                 "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")",
             };
