@@ -63,8 +63,8 @@ class UnixSocketTest {
                 "-d", "postgres");
         assertThat(r.err()).as(r.err()).isEmpty();
         assertThat(r.exit()).isLessThan(2);
-        assertThat(r.out()).contains("socket " + sockets.resolve(".s.PGSQL." + server.port()) + "/postgres as "
-                + OS_USER);
+        assertThat(r.out().replaceAll("\\s*\\n\\s+", " ")).contains("socket " + sockets.resolve(".s.PGSQL."
+                + server.port()) + "/postgres as " + OS_USER);
     }
 
     @Test
@@ -85,7 +85,8 @@ class UnixSocketTest {
     void noHostFindsTheLocalServersSocketAsPsqlDoes() {
         CliRun r = CliRun.run(env("PGPORT", String.valueOf(server.port()), "PGDATABASE", "postgres"), "diagnose");
         assertThat(r.err()).as(r.err()).isEmpty();
-        assertThat(r.out()).contains("socket /tmp/.s.PGSQL." + server.port() + "/postgres as " + OS_USER);
+        assertThat(r.out().replaceAll("\\s*\\n\\s+", " ")).contains("socket /tmp/.s.PGSQL." + server.port()
+                + "/postgres as " + OS_USER);
     }
 
     @Test
