@@ -6,12 +6,16 @@ import io.lockwarden.connect.ConnectionSettingsException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * The connection options of every command that connects to PostgreSQL, as psql spells them: {@code -h},
  * {@code -p}, {@code -U}, {@code -d} (a database name or a whole connection string) and {@code --url} (a
- * libpq URI, a keyword/value string or a JDBC URL), on top of the libpq environment and files (see
+ * libpq URI, a keyword/value string or a JDBC URL; also accepted as the first argument, as psql does), on top of the libpq environment and files (see
  * {@link ConnectionResolver} and docs/connecting.md). Also the help options: {@code -?} and {@code --help},
  * since {@code -h} means host, as in psql. Use it with {@code @Mixin}. Not thread-safe (picocli fills it).
  */
@@ -19,15 +23,41 @@ final class ConnectionOptions {
     @Option(names = {"-?", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
-    @Option(names = "--url", paramLabel = "CONNECTION",
-            description = {"Server to connect to: a libpq URI (postgresql://user@db:5432/app?sslmode=require),",
-                "a keyword/value string (\"host=db port=5432 dbname=app user=ops\") or a JDBC URL",
-                "(jdbc:postgresql://db:5432/app). Its values win over -h/-p/-U, as in psql. Default: the",
-                "PG* environment (PGHOST, PGPORT, PGDATABASE, PGUSER, PGSERVICE, ...). Password: from the",
-                "URI, PGPASSWORD, ~/.pgpass (PGPASSFILE) or a prompt; never printed. See docs/connecting.md."})
+    /** The connection string from {@code --url} or the positional argument (one of them). */
     String url;
 
-    @Option(names = {"-h", "--host"}, paramLabel = "HOST", description = "Database server host (as psql -h; default PGHOST, else localhost).")
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    @Option(names = "--url", paramLabel = "CONNECTION",
+            description = {"Server to connect to: a libpq URI, a keyword/value string or a JDBC URL; its values win "
+                + "over -h/-p/-U, as in psql. For example:",
+                "  postgresql://user@db:5432/app?sslmode=require",
+                "  \"host=db port=5432 dbname=app user=ops\"",
+                "  jdbc:postgresql://db:5432/app",
+                "Default: the PG* environment (PGHOST, PGPORT, PGDATABASE, PGUSER, PGSERVICE, ...). Password: from "
+                + "the URI, PGPASSWORD, ~/.pgpass (PGPASSFILE) or a prompt; never printed. See docs/connecting.md."})
+    void url(String value) {
+        connectionString(value);
+    }
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "CONNECTION",
+            description = {"The same as --url, as psql takes it: a URI, a keyword/value string or a database name."})
+    void positional(String value) {
+        connectionString(value);
+    }
+
+    private void connectionString(String value) {
+        if (url != null) {
+            // not echoed: the second word may be the rest of an unquoted password ("postgresql://u:pa ss@db")
+            throw new ParameterException(spec.commandLine(), "give the connection string once: either --url or "
+                    + "the first argument, not both; quote a connection string or password that contains spaces");
+        }
+        url = value;
+    }
+
+    @Option(names = {"-h", "--host"}, paramLabel = "HOST", description = "Database server host, or the directory of its "
+            + "Unix-domain socket (as psql -h; default PGHOST, else the local server's socket, else localhost).")
     String host;
 
     @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "Database server port (as psql -p; default PGPORT, else 5432).")

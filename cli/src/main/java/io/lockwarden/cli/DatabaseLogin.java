@@ -114,6 +114,10 @@ final class DatabaseLogin {
     }
 
     static String target(PGSimpleDataSource ds) {
+        if (ds.getSocketFactoryArg() != null) {
+            // a Unix-domain socket (junixsocket's factory gets the socket file): show where, as psql does
+            return "socket " + ds.getSocketFactoryArg() + "/" + ds.getDatabaseName();
+        }
         return ds.getServerNames()[0] + ":" + (ds.getPortNumbers()[0] == 0 ? 5432 : ds.getPortNumbers()[0]) + "/"
                 + ds.getDatabaseName();
     }
@@ -130,6 +134,11 @@ final class DatabaseLogin {
         if (detail.contains("does not support SSL")) {
             return new CliException(at + " does not offer TLS, which sslmode=" + s.sslMode().keyword()
                     + " requires: use sslmode=prefer (PGSSLMODE), or turn on ssl in postgresql.conf", e);
+        }
+        if (detail.contains("Peer authentication failed")) {
+            return new CliException(at + " uses peer authentication, which admits only the operating-system user of "
+                    + "the same name as role " + user + ": run as that user (sudo -u " + s.user() + " lockwarden ...), "
+                    + "or give -U with your own role, or connect over TCP with -h HOST", e);
         }
         return switch (state) {
             case "28P01" -> new CliException("password authentication failed for user " + user + " at " + at

@@ -29,10 +29,13 @@ import picocli.CommandLine.ParentCommand;
  * Ctrl-C (once or twice): a shutdown hook stops the watchdog, PgBouncer and the server and deletes their
  * directories.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "demo",
         description = "Reproduce the stuck advisory lock incident on an embedded PostgreSQL (and behind PgBouncer "
                 + "when it is installed), then diagnose, watch, end, explain and prevent it. Needs only Java.")
 final class DemoCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
 
     @ParentCommand
     Main main;

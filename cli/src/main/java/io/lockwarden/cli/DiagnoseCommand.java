@@ -42,11 +42,13 @@ final class DiagnoseCommand implements Callable<Integer> {
     ConnectionOptions connection;
 
     @Option(names = "--pgbouncer", paramLabel = "CONNECTION",
-            description = {"PgBouncer admin console, in any form --url takes: postgresql://bouncer:6432/pgbouncer,",
-                "\"host=bouncer port=6432 dbname=pgbouncer\" or jdbc:postgresql://bouncer:6432/pgbouncer",
-                "(database defaults to pgbouncer; user and password to the server's unless given or in",
-                "~/.pgpass). Works on a stock PgBouncer (trust, md5, scram, TLS); links pooled connections",
-                "to backends by remote_pid."})
+            description = {"PgBouncer admin console, in any form --url takes, for example:",
+                "  postgresql://bouncer:6432/pgbouncer",
+                "  \"host=bouncer port=6432 dbname=pgbouncer\"",
+                "  jdbc:postgresql://bouncer:6432/pgbouncer",
+                "The database defaults to pgbouncer; user and password to the server's unless given or in "
+                + "~/.pgpass. Works on a stock PgBouncer (trust, md5, scram, TLS); links pooled connections to "
+                + "backends by remote_pid."})
     String pgbouncer;
 
     @Option(names = "--namespace", paramLabel = "NAME",
@@ -92,7 +94,8 @@ final class DiagnoseCommand implements Callable<Integer> {
         if (format == Format.json) {
             ctx.out().println(new DiagnosisJson().render(d, target));
         } else {
-            ctx.out().print(new TextReport(ctx.color(), main.verbose, all, connectionArguments()).render(d, target));
+            ctx.out().print(new TextReport(ctx.color(), main.verbose, all, this::connectionArguments,
+                    TerminalWidth.of(ctx)).render(d, target));
         }
         ctx.out().flush();
         return d.hasProblems() ? 1 : 0;
@@ -103,10 +106,22 @@ final class DiagnoseCommand implements Callable<Integer> {
      * same server (the PG* environment and files apply to them as they did here). A password in the connection
      * string is left out (the printed command then finds it where libpq does: PGPASSWORD, ~/.pgpass, a prompt).
      */
-    private String connectionArguments() {
+    private String connectionArguments(String database) {
         List<String> args = new ArrayList<>();
-        String[][] given = {{"--url", withoutPassword(connection.url)}, {"-h", connection.host},
-            {"-p", connection.port}, {"-U", connection.user}, {"-d", withoutPassword(connection.dbname)}};
+        String url = connection.url;
+        String dbname = connection.dbname;
+        if (database != null) {
+            // the incident is in another database than the one connected to: the fix must connect there
+            if (url != null) {
+                url = withDatabase(url, database);
+            } else if (dbname != null && (dbname.contains("://") || dbname.indexOf('=') >= 0)) {
+                dbname = withDatabase(dbname, database);
+            } else {
+                dbname = database;
+            }
+        }
+        String[][] given = {{"--url", withoutPassword(url)}, {"-h", connection.host},
+            {"-p", connection.port}, {"-U", connection.user}, {"-d", withoutPassword(dbname)}};
         for (String[] option : given) {
             if (option[1] != null) {
                 args.add(option[0] + " " + (option[1].matches("[\\w@:/.?&=%,+-]+") ? option[1]
@@ -114,6 +129,25 @@ final class DiagnoseCommand implements Callable<Integer> {
             }
         }
         return String.join(" ", args);
+    }
+
+    /**
+     * The same connection string naming another database: the path of a URI or JDBC URL is replaced; a
+     * keyword/value string gets a trailing {@code dbname=} (the last one wins).
+     */
+    static String withDatabase(String connection, String database) {
+        String t = connection.strip();
+        int scheme = t.indexOf("://");
+        if (scheme < 0) {
+            return t + " dbname='" + database.replace("\\", "\\\\").replace("'", "\\'") + "'";
+        }
+        int q = t.indexOf('?', scheme + 3);
+        String query = q < 0 ? "" : t.substring(q);
+        String base = q < 0 ? t : t.substring(0, q);
+        int slash = base.indexOf('/', scheme + 3);
+        String authority = slash < 0 ? base : base.substring(0, slash);
+        return authority + "/" + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8)
+                .replace("+", "%20") + query;
     }
 
     /** A connection string without its password: URI userinfo, {@code password=} keyword or query parameter. */

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,7 +21,6 @@ import picocli.CommandLine.ScopeType;
  * {@code --verbose}).
  */
 @Command(name = "lockwarden",
-        mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Find, fix and prevent stuck PostgreSQL advisory locks.",
         subcommands = {
@@ -34,6 +34,12 @@ import picocli.CommandLine.ScopeType;
             PostmortemCommand.class,
         })
 public final class Main implements Runnable {
+
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
+
+    @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print version information and exit.")
+    boolean versionRequested;
     static {
         // A command-line tool prints its report, not library chatter: libraries log at WARN unless the
         // user asks for more with -Dorg.slf4j.simpleLogger.defaultLogLevel=debug. The pool's own
@@ -96,12 +102,13 @@ public final class Main implements Runnable {
         boolean verbose = Arrays.asList(args).contains("--verbose");
         driverLogging(verbose);
         CommandLine cl = new CommandLine(new Main(context));
+        // help wraps at the terminal's width (COLUMNS, the tty, else 100), as diagnose does
+        cl.setUsageHelpWidth(TerminalWidth.of(context));
         cl.setOut(new PrintWriter(context.out(), true));
         cl.setErr(new PrintWriter(context.err(), true));
         cl.setParameterExceptionHandler((ex, a) -> {
             String help = ex.getCommandLine().getCommandSpec().qualifiedName() + " --help";
-            context.err().println("lockwarden: " + oneLine(ex.getMessage()).replaceFirst("^Error: ", "")
-                    + " (see '" + help + "')");
+            context.err().println("lockwarden: " + parameterProblem(ex) + " (see '" + help + "')");
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
@@ -117,8 +124,26 @@ public final class Main implements Runnable {
         return cl.execute(args);
     }
 
+    /**
+     * picocli's message, except that an unexpected word is not echoed unless it is plainly an option: an
+     * unquoted password with a space ({@code --url postgresql://u:pa ss@db}) reaches here as a stray word.
+     */
+    private static String parameterProblem(CommandLine.ParameterException ex) {
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+            List<String> words = u.getUnmatched();
+            boolean options = words.stream().allMatch(w -> w.matches("-[-A-Za-z0-9?]*"));
+            if (!options) {
+                return words.size() + " unexpected argument(s), not shown in case they hold a secret: quote a "
+                        + "connection string or password that contains spaces, e.g. --url 'postgresql://...'";
+            }
+        }
+        return oneLine(ex.getMessage()).replaceFirst("^Error: ", "");
+    }
+
     private static String oneLine(String s) {
-        return s == null ? "unknown error" : s.replaceAll("\\s*\\R\\s*", " ").trim();
+        // server messages may quote names and texts from the database: no control character reaches the terminal
+        return s == null ? "unknown error"
+                : io.lockwarden.inspect.ControlCharacters.escape(s.replaceAll("\\s*\\R\\s*", " ").trim());
     }
 
     /** The streams, environment and terminal this run uses. */
@@ -128,7 +153,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        new CommandLine(this).usage(context.out());
+        new CommandLine(this).setUsageHelpWidth(TerminalWidth.of(context)).usage(context.out());
     }
 
     /**
@@ -155,7 +180,9 @@ public final class Main implements Runnable {
             return new String[] {
                 "lockwarden " + version,
                 "commit " + commit,
-                "tested with PostgreSQL " + String.join(", ", postgres.trim().split("\\s+"))
+                // the binaries' Maven versions are MAJOR.MINOR.0: PostgreSQL calls that MAJOR.MINOR
+                "tested with PostgreSQL " + java.util.Arrays.stream(postgres.trim().split("\\s+"))
+                        .map(v -> v.replaceFirst("^(\\d+\\.\\d+)\\.0$", "$1")).collect(java.util.stream.Collectors.joining(", "))
                         + " and PgBouncer " + known(build.getProperty("pgbouncer"), "unknown"),
                 "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")",
             };

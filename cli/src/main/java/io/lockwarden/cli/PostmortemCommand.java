@@ -31,14 +31,16 @@ import picocli.CommandLine.ParentCommand;
  * deadlocks or a full lock table), 2 bad input (unreadable or non-PostgreSQL file, bad option). Not thread-safe
  * (one instance per invocation).
  */
-@Command(name = "postmortem", mixinStandardHelpOptions = true,
-        description = {"Reconstruct an advisory lock incident from PostgreSQL server logs: who held which key, who "
+@Command(name = "postmortem", description = {"Reconstruct an advisory lock incident from PostgreSQL server logs: who held which key, who "
                 + "waited, how each wait ended, which termination freed whom, and the timeline.",
             "Reads stderr (any log_line_prefix), csvlog, jsonlog and syslog logs, plain or gzip; '-' reads stdin."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:no advisory lock incident in the log", "1:an incident (waits, lock timeouts, deadlocks, "
                 + "lock table full)", "2:bad input (unreadable or non-PostgreSQL file, bad option)"})
 final class PostmortemCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
 
     @ParentCommand
     Main main;
@@ -69,11 +71,12 @@ final class PostmortemCommand implements Callable<Integer> {
                     + "instead of detecting it.")
     String prefix;
 
-    @Option(names = "--log-format", paramLabel = "FORMAT",
+    @Option(names = "--log-format", paramLabel = "LOG_FORMAT", completionCandidates = Candidates.LogFormats.class,
             description = "stderr, csvlog, jsonlog or syslog, instead of detecting it.")
     String logFormat;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
+            completionCandidates = Candidates.PostmortemFormats.class,
             description = "text (default), json (docs/postmortem-json.md) or html (one self-contained file).")
     String format;
 

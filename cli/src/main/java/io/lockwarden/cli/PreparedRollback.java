@@ -41,7 +41,8 @@ final class PreparedRollback {
 
     /** Runs the command; the exit code (0 rolled back and its locks gone, 1 declined or not confirmed). */
     int run(Snapshot before, String gid) {
-        PrintStream out = ctx.out();
+        // every line quotes names from the database: control characters are shown escaped
+        PrintStream out = new EscapingPrintStream(ctx.out());
         PreparedTransaction p = before.prepared().stream().filter(x -> x.gid().equals(gid)).findFirst()
                 .orElseThrow(() -> new CliException("no prepared transaction with gid '" + gid + "' holds an advisory "
                         + "lock on " + DatabaseLogin.target(ds) + ": run lockwarden diagnose to list them "

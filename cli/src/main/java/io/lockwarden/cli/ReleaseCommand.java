@@ -1,7 +1,9 @@
 package io.lockwarden.cli;
 
 import io.lockwarden.inspect.AdvisoryLockRow;
+import io.lockwarden.inspect.ControlCharacters;
 import io.lockwarden.inspect.Inspector;
+import io.lockwarden.inspect.LockwardenSessions;
 import io.lockwarden.inspect.SessionInfo;
 import io.lockwarden.inspect.Snapshot;
 import io.lockwarden.inspect.TerminationException;
@@ -123,7 +125,14 @@ final class ReleaseCommand implements Callable<Integer> {
                 targets.add(pid);
             }
         } else {
+            String here = before.visibility().database();
             for (SessionInfo s : before.sessions()) {
+                if (here != null && s.database() != null && !here.equals(s.database())) {
+                    continue; // another database: release acts only where it is connected (see docs/diagnose.md)
+                }
+                if (LockwardenSessions.own(before, s.pid())) {
+                    continue; // the watchdog's leader lock is not a leak
+                }
                 boolean holds = byPid.getOrDefault(s.pid(), List.of()).stream().anyMatch(AdvisoryLockRow::granted);
                 boolean idle = s.idle() || s.idleInTransaction();
                 if (holds && idle && s.inStateFor(before.takenAt()).orElse(Duration.ZERO)
@@ -144,14 +153,31 @@ final class ReleaseCommand implements Callable<Integer> {
             List<AdvisoryLockRow> rows = byPid.get(pid);
             describe(out, before, pid, rows);
             TerminationVerdict v = before.terminationVerdict(pid);
+            String database = before.session(pid).map(SessionInfo::database).orElse(null);
+            String here = before.visibility().database();
+            if (database != null && here != null && !database.equals(here)) {
+                out.println("  -> REFUSED: it is in database '" + e(database) + "', not '" + e(here) + "' where this "
+                        + "command is connected: run release connected to " + e(database) + " (e.g. -d " + e(database)
+                        + ")");
+                refused++;
+                continue;
+            }
+            String owner = before.session(pid).map(SessionInfo::user).orElse(null);
+            String missing = before.visibility().missingToTerminate(owner);
+            if (missing != null) {
+                // said before any termination, for this session only: the others this role may end still go ahead
+                out.println("  -> REFUSED: " + Privileges.missing(before.visibility(), owner, missing));
+                refused++;
+                continue;
+            }
             if (v.safe()) {
                 out.println("  -> will terminate: safe (no uncommitted writes, not running a query)");
                 chosen.add(pid);
             } else if (force) {
-                out.println("  -> will terminate despite the risk (--force): " + v.risk());
+                out.println("  -> will terminate despite the risk (--force): " + e(v.risk()));
                 chosen.add(pid);
             } else {
-                out.println("  -> REFUSED: it " + v.risk() + " (use --force to terminate anyway)");
+                out.println("  -> REFUSED: it " + e(v.risk()) + " (use --force to terminate anyway)");
                 refused++;
             }
         }
@@ -164,7 +190,6 @@ final class ReleaseCommand implements Callable<Integer> {
             out.println("Dry run: would terminate " + chosen.size() + " session(s): " + list + ". Nothing terminated.");
             return refused > 0 ? 1 : 0;
         }
-        checkPrivilege(before, chosen);
         if (!yes) {
             if (!ctx.interactive()) {
                 throw new CliException("not on a terminal, so cannot ask for confirmation: pass --yes to terminate "
@@ -186,11 +211,11 @@ final class ReleaseCommand implements Callable<Integer> {
                 case SKIPPED -> {
                     incomplete = true;
                     out.println("Skipped pid " + pid + ": it changed since it was shown, so it was not terminated: "
-                            + String.join("; ", o.changes()) + ". Run lockwarden diagnose again.");
+                            + e(String.join("; ", o.changes())) + ". Run lockwarden diagnose again.");
                 }
                 case NOT_CONFIRMED -> {
                     incomplete = true;
-                    out.println("pid " + pid + ": " + o.detail());
+                    out.println("pid " + pid + ": " + e(o.detail()));
                 }
                 case DENIED -> throw new IllegalStateException("denied outcomes are reported before: " + o);
                 case TERMINATED -> {
@@ -216,15 +241,18 @@ final class ReleaseCommand implements Callable<Integer> {
         StringBuilder b = new StringBuilder("pid ").append(pid);
         if (si != null) {
             if (si.applicationName() != null && !si.applicationName().isEmpty()) {
-                b.append("  app '").append(si.applicationName()).append("'");
+                b.append("  app '").append(e(si.applicationName())).append("'");
             }
             if (si.user() != null) {
-                b.append("  user ").append(si.user());
+                b.append("  user ").append(e(si.user()));
+            }
+            if (si.database() != null) {
+                b.append("  database ").append(e(si.database()));
             }
             b.append("  state ").append(si.state() == null ? "(hidden)" : si.state());
             si.inStateFor(s.takenAt()).ifPresent(d -> b.append(" for ").append(TextReport.duration(d)));
             if (si.clientAddr() != null) {
-                b.append("  client ").append(si.clientAddr());
+                b.append("  client ").append(e(si.clientAddr()));
             }
         }
         out.println(b);
@@ -237,7 +265,7 @@ final class ReleaseCommand implements Callable<Integer> {
             out.println("  waits for: " + labels(awaited));
         }
         if (si != null && si.query() != null) {
-            String q = si.query().replaceAll("\\s+", " ").trim();
+            String q = e(si.query().replaceAll("\\s+", " ").trim());
             out.println("  " + (si.active() ? "running" : "last query") + ": " + (q.length() > 120 ? q.substring(0, 119)
                     + "…" : q));
         }
@@ -248,25 +276,16 @@ final class ReleaseCommand implements Callable<Integer> {
         }
     }
 
-    private static String labels(List<AdvisoryLockRow> rows) {
-        List<String> l = rows.stream().sorted(java.util.Comparator.comparing(AdvisoryLockRow::key))
-                .map(AdvisoryLockRow::label).distinct().toList();
-        String shown = l.stream().limit(10).collect(Collectors.joining(", "));
-        return l.size() > 10 ? shown + ", … (" + l.size() + " keys)" : shown;
+    /** Text from the database, with control characters made visible (see {@link ControlCharacters}). */
+    private static String e(String s) {
+        return ControlCharacters.escape(s);
     }
 
-    private static void checkPrivilege(Snapshot s, List<Integer> chosen) {
-        if (s.visibility().canSignalBackends()) {
-            return;
-        }
-        String role = s.visibility().role();
-        for (int pid : chosen) {
-            String owner = s.session(pid).map(SessionInfo::user).orElse(null);
-            if (owner != null && !owner.equals(role)) {
-                throw new CliException("role '" + role + "' may not terminate pid " + pid + " (owned by role '" + owner
-                        + "'): " + String.format(SIGNAL_HELP, role) + "; nothing was terminated");
-            }
-        }
+    private static String labels(List<AdvisoryLockRow> rows) {
+        List<String> l = rows.stream().sorted(java.util.Comparator.comparing(AdvisoryLockRow::key))
+                .map(AdvisoryLockRow::label).map(ControlCharacters::escape).distinct().toList();
+        String shown = l.stream().limit(10).collect(Collectors.joining(", "));
+        return l.size() > 10 ? shown + ", … (" + l.size() + " keys)" : shown;
     }
 
     /**

@@ -28,9 +28,11 @@ import picocli.CommandLine.ParentCommand;
         description = {"Find unsafe PostgreSQL advisory lock code (Java, SQL, Python, Ruby, Go, JS/TS, Kotlin, "
                 + "C#, PHP, Rust, Elixir) "
                 + "and PgBouncer settings before they ship.",
-            "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage or unreadable input."},
-        mixinStandardHelpOptions = true)
+            "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage or unreadable input."})
 public final class ScanCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Mixin
+    HelpOption helpOption;
 
     @ParentCommand
     Main main;
@@ -38,7 +40,8 @@ public final class ScanCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "PATH", description = "Files or directories to scan.")
     List<Path> paths = new ArrayList<>();
 
-    @Option(names = "--format", paramLabel = "FORMAT", description = "text (default), json or sarif.")
+    @Option(names = "--format", paramLabel = "FORMAT", completionCandidates = Candidates.ScanFormats.class,
+            description = "text (default), json or sarif.")
     String format = "text";
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the report here instead of stdout.")

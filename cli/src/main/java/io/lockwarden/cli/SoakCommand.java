@@ -64,14 +64,14 @@ public final class SoakCommand implements Callable<Integer> {
     @Option(names = "--keys", defaultValue = "50", description = "Distinct lock keys (default ${DEFAULT-VALUE})")
     int keys;
 
-    @Option(names = "--faults", defaultValue = "all",
+    @Option(names = "--faults", defaultValue = "all", completionCandidates = Candidates.SoakFaults.class,
             description = "Faults to inject: comma-separated exception,terminate,pool-evict,client-kill; all; none (default ${DEFAULT-VALUE})")
     String faults;
 
     @Option(names = "--fault-rate", defaultValue = "0.02", description = "Probability that a unit of work gets a fault (default ${DEFAULT-VALUE})")
     double faultRate;
 
-    @Option(names = "--mode", defaultValue = "lockwarden",
+    @Option(names = "--mode", defaultValue = "lockwarden", completionCandidates = Candidates.SoakModes.class,
             description = "lockwarden (the library), session-raw (the classic bug), xact-raw (plain SQL done right); default ${DEFAULT-VALUE}")
     String mode;
 

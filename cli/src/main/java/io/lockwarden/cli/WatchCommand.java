@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  * ({@code --listen}, {@code --interval}, {@code --audit-log}, {@code --web.config.file}, {@code --allowed-host})
  * override the configuration file; flags about the one {@code --url} database are refused with {@code --config}.
  */
-@Command(name = "watch", mixinStandardHelpOptions = true,
+@Command(name = "watch",
         description = {"Watch advisory locks continuously: Prometheus metrics, an HTTP API and dashboard, incident "
             + "logs, and (off by default) ending idle session-lock holders by policy.",
             "Stops on SIGTERM/SIGINT; SIGHUP reloads --config without losing history.",
@@ -91,7 +91,7 @@ final class WatchCommand implements Callable<Integer> {
             + "idle-holder alert threshold) after this long (default: ${DEFAULT-VALUE}).")
     Duration idleThreshold;
 
-    @Option(names = "--enforce", paramLabel = "MODE", defaultValue = "off",
+    @Option(names = "--enforce", paramLabel = "MODE", defaultValue = "off", completionCandidates = Candidates.EnforceModes.class,
             description = "off (default), dry-run or enforce: end idle holders of session locks by policy.")
     String enforce;
 

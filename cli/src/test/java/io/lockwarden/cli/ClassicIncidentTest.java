@@ -84,27 +84,49 @@ class ClassicIncidentTest {
                 waits.add(s.blockOn(w, "SELECT pg_advisory_lock(" + (1001 + i * 5) + ")"));
             }
             try {
-                CliRun r = CliRun.run(CliRun.env(SERVER), "diagnose", "--url", SERVER.jdbcUrl(),
-                        "--pgbouncer", "jdbc:postgresql://127.0.0.1:" + bouncer.port() + "/pgbouncer");
-                String out = r.out();
-                // kept for people to look at (and for the docs): target/classic-incident.txt
-                java.nio.file.Files.writeString(java.nio.file.Path.of("target", "classic-incident.txt"), out);
-                assertThat(r.err()).isEmpty();
-                assertThat(r.exit()).isEqualTo(1);
+                String console = "jdbc:postgresql://127.0.0.1:" + bouncer.port() + "/pgbouncer";
+                String out = null;
+                for (int width : new int[] {80, 100, 160}) {
+                    java.util.Map<String, String> env = new java.util.HashMap<>(CliRun.env(SERVER));
+                    env.put("COLUMNS", String.valueOf(width));
+                    CliRun r = CliRun.run(env, "diagnose", "--url", SERVER.jdbcUrl(), "--pgbouncer", console);
+                    // kept for people to look at (and for the docs): target/classic-incident-WIDTH.txt
+                    java.nio.file.Files.writeString(java.nio.file.Path.of("target", "classic-incident-" + width + ".txt"),
+                            r.out());
+                    assertThat(r.err()).isEmpty();
+                    assertThat(r.exit()).isEqualTo(1);
+                    assertThat(r.out().lines().filter(l -> l.length() > width)).as("wider than %d:%n%s", width, r.out())
+                            .isEmpty();
+                    if (width == 100) {
+                        out = r.out();
+                    }
+                }
                 assertThat(out.lines().count()).as(out).isLessThanOrEqualTo(40);
-                assertThat(out).contains("10 PgBouncer server connections in transaction pooling hold 47 session-level "
+                String flat = out.replaceAll("\\s*\\n\\s+", " ");
+                assertThat(flat).contains("10 PgBouncer server connections in transaction pooling hold 47 session-level "
                         + "advisory locks outside any transaction; 3 sessions wait behind them");
-                assertThat(out).contains("taken in a transaction that rolled back", "docs/runbook.md",
-                        "do not end " + writerPid + " blindly: it has uncommitted writes");
+                assertThat(flat).contains("taken in a transaction that rolled back", "docs/runbook.md",
+                        "fix: not by ending " + writerPid + ": let its application");
                 assertThat(out).containsPattern(healthyPid + "\\s+healthy-worker\\s+active");
-                Matcher fix = Pattern.compile("fix: (lockwarden release --pid ([0-9,]+) --url \\S+)").matcher(out);
+                for (int w : waiters) {
+                    assertThat(out).containsPattern(w + " \\(waiting-worker \\d+s\\) waits for 10(01|06|11), held by "
+                            + "\\d+");
+                }
+                Matcher fix = Pattern.compile("fix: (lockwarden release (?:--pid [0-9,]+ (?:\\\\\\n\\s+)?)+--url \\S+)")
+                        .matcher(out);
                 assertThat(fix.find()).as(out).isTrue();
-                List<Integer> fixPids = Arrays.stream(fix.group(2).split(",")).map(Integer::valueOf).toList();
+                String command = fix.group(1).replaceAll(" \\\\\\n\\s+", " ");
+                List<Integer> fixPids = new ArrayList<>();
+                Matcher pidOption = Pattern.compile("--pid ([0-9,]+)").matcher(command);
+                while (pidOption.find()) {
+                    Arrays.stream(pidOption.group(1).split(",")).map(Integer::valueOf).forEach(fixPids::add);
+                }
                 assertThat(fixPids).containsExactlyInAnyOrderElementsOf(pooled);
                 assertThat(out.indexOf("fix: lockwarden release")).isLessThan(out.indexOf("Settings"));
 
                 // the printed command, as printed (plus --yes: no terminal here), ends exactly the leaked ones
-                List<String> args = new ArrayList<>(Arrays.asList(fix.group(1).split(" ")).subList(1, 6));
+                List<String> args = new ArrayList<>(Arrays.asList(command.split(" ")));
+                args.remove(0);
                 args.add("--yes");
                 CliRun release = CliRun.run(CliRun.env(SERVER), args.toArray(String[]::new));
                 assertThat(release.exit()).as(release.out() + release.err()).isZero();

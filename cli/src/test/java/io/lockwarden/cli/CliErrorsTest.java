@@ -37,6 +37,44 @@ class CliErrorsTest {
     }
 
     @Test
+    void unquotedPasswordWithASpaceIsNeverEchoed() {
+        // the shell splits --url postgresql://ops:pa s3cr3t@db/shop into two words (issue 21.9)
+        CliRun r = CliRun.run(Map.of(), "diagnose", "--url", "postgresql://ops:pa", "s3cr3t@127.0.0.1/shop");
+        assertOneLineError(r, "quote");
+        assertThat(r.err()).doesNotContain("s3cr3t").doesNotContain("'pa'").doesNotContain("\"pa\"");
+        CliRun port = CliRun.run(Map.of(), "release", "--pid", "1", "--url", "postgresql://ops:pa");
+        assertOneLineError(port, "invalid port number");
+        assertThat(port.err()).doesNotContain("pa\"").doesNotContain("ops:pa");
+    }
+
+    @Test
+    void mistypedSchemeIsRefusedAndNeverSentToTheServer() {
+        for (String url : new String[] {"PostgreSQL://postgres:s3cr3t@127.0.0.1:" + SERVER.port() + "/postgres",
+            "postgresql:/postgres:s3cr3t@127.0.0.1:" + SERVER.port() + "/postgres"}) {
+            CliRun r = CliRun.run(Map.of("PGPORT", String.valueOf(SERVER.port()), "PGHOST", "127.0.0.1"),
+                    "diagnose", "-d", url);
+            assertOneLineError(r, "postgresql://");
+            assertThat(r.err()).doesNotContain("s3cr3t").doesNotContain("does not exist");
+        }
+    }
+
+    @Test
+    void dashHIsHostInEveryCommandThatConnectsAndHelpIsDoubleDashEverywhere() {
+        for (String command : new String[] {"diagnose", "release", "watch", "soak"}) {
+            CliRun r = CliRun.run(Map.of(), command, "-h");
+            assertThat(r.exit()).as(command).isEqualTo(2);
+            assertThat(r.err()).as(command).contains("--host");
+            assertThat(CliRun.run(Map.of(), command, "--help").exit()).as(command).isZero();
+        }
+        for (String command : new String[] {"scan", "postmortem", "demo"}) {
+            CliRun help = CliRun.run(Map.of(), command, "--help");
+            assertThat(help.exit()).as(command).isZero();
+            assertThat(help.out()).as(command).contains("--help").doesNotContain("-h, --help");
+        }
+        assertThat(CliRun.run(Map.of(), "--help").out()).contains("--help", "--version").doesNotContain("-h,");
+    }
+
+    @Test
     void unreachableHost() {
         CliRun r = CliRun.run(CliRun.env(SERVER), "diagnose", "--url", "jdbc:postgresql://127.0.0.1:1/postgres");
         assertOneLineError(r, "cannot connect", "127.0.0.1:1", "server is running");

@@ -58,7 +58,7 @@ class DiagnoseCommandTest {
                     .containsPattern(pid + "\\s+leaky-job\\s+postgres\\s+127.0.0.1\\s+idle\\s+\\d+s\\s+1\\s+31337\\s+0\\s+yes")
                     .containsPattern("last statement took a session lock and nothing unlocked it \\(likely\\)")
                     .doesNotContain("idle-session-holds-locks", "MODE");
-            assertThat(r.out().indexOf("1. WARNING")).isLessThan(r.out().indexOf("Settings"));
+            assertThat(r.out().indexOf("1. WARNING")).isLessThan(r.out().indexOf("Info settings"));
 
             CliRun detailed = CliRun.run(CliRun.env(SERVER), "diagnose", "--url", SERVER.jdbcUrl(), "--idle-threshold",
                     "0s", "--verbose", "--all");
@@ -223,7 +223,7 @@ class DiagnoseCommandTest {
                     "GRANT pg_monitor TO cli_plain_reader").containsPattern("2024\\s+" + pid + "\\s+hidden-job\\s+\\(hidden\\)");
             assertThat(r.out()).doesNotContain("idle-session-holds-locks")
                     .containsPattern("session(s)? this role may not see holds? 1 advisory lock")
-                    .contains("GRANT pg_monitor TO <role>");
+                    .doesNotContain("<role>");
         }
     }
 

@@ -25,7 +25,8 @@ import java.util.function.Consumer;
  *       {@code /etc/postgresql-common/pg_service.conf});</li>
  *   <li>the environment: {@code PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGPASSFILE PGSSLMODE
  *       PGSSLROOTCERT PGAPPNAME PGCONNECT_TIMEOUT};</li>
- *   <li>defaults: host {@code localhost}, port 5432, user the operating-system user, database the user
+ *   <li>defaults: host the local server's Unix-domain socket when one exists in {@code /var/run/postgresql} or
+ *       {@code /tmp} (as psql), else {@code localhost}, port 5432, user the operating-system user, database the user
  *       (callers may give another, e.g. {@code pgbouncer}), {@code sslmode=prefer}, a 10 s connect timeout;</li>
  *   <li>last, when no password was found: the password file ({@code passfile=}, {@code PGPASSFILE} or
  *       {@code ~/.pgpass}), ignored with a warning when group or others may read it, as libpq does.</li>
@@ -48,12 +49,26 @@ public final class ConnectionResolver {
     private final Path home;
     private final String osUser;
     private final Consumer<String> warnings;
+    private final List<Path> socketDirectories;
 
-    private ConnectionResolver(Map<String, String> env, Path home, String osUser, Consumer<String> warnings) {
+    /** Where libpq builds look for the local server's socket when no host is given: Debian's, then upstream's. */
+    public static final List<Path> DEFAULT_SOCKET_DIRECTORIES = List.of(Path.of("/var/run/postgresql"), Path.of("/tmp"));
+
+    private ConnectionResolver(Map<String, String> env, Path home, String osUser, Consumer<String> warnings,
+                               List<Path> socketDirectories) {
         this.env = Map.copyOf(env);
         this.home = home;
         this.osUser = osUser;
         this.warnings = warnings;
+        this.socketDirectories = List.copyOf(socketDirectories);
+    }
+
+    /**
+     * The same resolver looking for the local server's Unix-domain socket in these directories, in order, when no
+     * host is given ({@link #DEFAULT_SOCKET_DIRECTORIES} by default; empty: always TCP to localhost).
+     */
+    public ConnectionResolver socketDirectories(List<Path> directories) {
+        return new ConnectionResolver(env, home, osUser, warnings, directories);
     }
 
     /**
@@ -62,22 +77,23 @@ public final class ConnectionResolver {
      */
     public static ConnectionResolver of(Map<String, String> env) {
         return new ConnectionResolver(env, Path.of(System.getProperty("user.home")), System.getProperty("user.name"),
-                w -> { });
+                w -> { }, DEFAULT_SOCKET_DIRECTORIES);
     }
 
     /** The same resolver with another home directory (where {@code .pgpass} and {@code .pg_service.conf} live). */
     public ConnectionResolver home(Path directory) {
-        return new ConnectionResolver(env, Objects.requireNonNull(directory, "directory"), osUser, warnings);
+        return new ConnectionResolver(env, Objects.requireNonNull(directory, "directory"), osUser, warnings,
+                socketDirectories);
     }
 
     /** The same resolver with another default user name (the operating-system user by default). */
     public ConnectionResolver osUser(String name) {
-        return new ConnectionResolver(env, home, Objects.requireNonNull(name, "name"), warnings);
+        return new ConnectionResolver(env, home, Objects.requireNonNull(name, "name"), warnings, socketDirectories);
     }
 
     /** The same resolver sending libpq's warnings (an ignored password file) to {@code sink}, one line each. */
     public ConnectionResolver warnings(Consumer<String> sink) {
-        return new ConnectionResolver(env, home, osUser, Objects.requireNonNull(sink, "sink"));
+        return new ConnectionResolver(env, home, osUser, Objects.requireNonNull(sink, "sink"), socketDirectories);
     }
 
     /**
@@ -125,18 +141,46 @@ public final class ConnectionResolver {
                 sources.put(key, variable);
             }
         });
-        String host = k.containsKey("host") ? k.get("host") : k.getOrDefault("hostaddr", "localhost");
-        if (host.isEmpty()) {
-            host = "localhost";
-        }
-        if (host.startsWith("/") || host.startsWith("@")) {
-            throw new ConnectionSettingsException("host '" + host + "' is a Unix-domain socket, which lockwarden "
-                    + "cannot use: connect over TCP, e.g. -h localhost or host=127.0.0.1");
-        }
         int port = port(k.getOrDefault("port", "5432"));
+        boolean hostGiven = k.containsKey("host") && !k.get("host").isEmpty();
+        boolean hostaddrGiven = k.containsKey("hostaddr") && !k.get("hostaddr").isEmpty();
+        String host;
+        if (hostGiven) {
+            host = k.get("host");
+        } else if (hostaddrGiven) {
+            host = k.get("hostaddr");
+        } else {
+            // as psql: no host at all means the local server's Unix-domain socket, when there is one
+            host = socketDirectories.stream().filter(d -> java.nio.file.Files.exists(d.resolve(".s.PGSQL." + port)))
+                    .map(Path::toString).findFirst().orElse("localhost");
+        }
+        if (host.startsWith("@")) {
+            throw new ConnectionSettingsException("host starting with '@' (an abstract Unix-domain socket) is not "
+                    + "supported: name the socket directory, e.g. host=/var/run/postgresql, or a TCP host");
+        }
+        boolean socket = host.startsWith("/");
+        if (socket) {
+            if (!java.nio.file.Files.isDirectory(Path.of(host))) {
+                throw new ConnectionSettingsException("host " + host + " is not a directory: a Unix-domain socket is "
+                        + "named by its directory (as psql -h /var/run/postgresql), or give a TCP host");
+            }
+        } else {
+            HostName.require(host, hostGiven ? "host" : "hostaddr");
+        }
+        if (hostaddrGiven) {
+            HostName.require(k.get("hostaddr"), "hostaddr");
+        }
         String user = nonEmpty(k.get("user"), osUser);
         String database = nonEmpty(k.get("dbname"), defaults.getOrDefault("dbname", user));
         SslMode sslMode = SslMode.parse(k.getOrDefault("sslmode", "prefer"));
+        if (socket) {
+            if (sslMode != SslMode.PREFER && sslMode != SslMode.ALLOW && sslMode != SslMode.DISABLE) {
+                throw new ConnectionSettingsException("sslmode=" + sslMode.keyword() + " cannot be met over the Unix-"
+                        + "domain socket in " + host + " (PostgreSQL offers no TLS there): use sslmode=prefer, or "
+                        + "connect over TCP with -h HOST");
+            }
+            sslMode = SslMode.DISABLE; // as libpq: TLS is never tried over a Unix-domain socket
+        }
         Optional<Path> rootCert = Optional.ofNullable(k.get("sslrootcert")).filter(s -> !s.isEmpty()).map(Path::of);
         String app = k.containsKey("application_name") ? k.get("application_name")
                 : k.getOrDefault("fallback_application_name", defaults.getOrDefault("application_name", "lockwarden"));
@@ -147,7 +191,9 @@ public final class ConnectionResolver {
             password = Optional.of(Password.of(k.get("password"), "given".equals(source) ? passwordSource : source));
         } else {
             Path passFile = k.containsKey("passfile") ? Path.of(k.get("passfile")) : home.resolve(".pgpass");
-            String lookupHost = k.containsKey("host") && !k.get("host").isEmpty() ? host : k.getOrDefault("hostaddr", host);
+            // libpq matches a Unix-domain socket connection against the host name "localhost" in the password file
+            String lookupHost = socket ? "localhost"
+                    : k.containsKey("host") && !k.get("host").isEmpty() ? host : k.getOrDefault("hostaddr", host);
             password = PassFile.lookup(passFile, lookupHost, port, database, user, warnings)
                     .map(p -> Password.of(p, "password file " + passFile));
         }
@@ -180,7 +226,10 @@ public final class ConnectionResolver {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new ConnectionSettingsException("invalid port number \"" + text + "\": use 1..65535, e.g. 5432");
+        // echoed only when it is plainly a number: "postgresql://u:pa ss@h" split by the shell makes the password the port
+        String shown = text.strip().matches("[0-9]{1,12}") ? " \"" + text.strip() + "\"" : "";
+        throw new ConnectionSettingsException("invalid port number" + shown + ": use 1..65535, e.g. 5432 (quote a "
+                + "connection string that contains spaces)");
     }
 
     private static Duration timeout(String text) {

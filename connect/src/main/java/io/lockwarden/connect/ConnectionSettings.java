@@ -17,7 +17,8 @@ import java.util.Properties;
  * {@link PgBouncerConsole} connects with. {@link #toString()} never shows the password. Immutable and
  * thread-safe.
  *
- * @param host            host name or IP address (TCP; Unix-domain sockets are not supported)
+ * @param host            host name or IP address (TCP), or the absolute path of the directory holding the
+ *                        server's Unix-domain socket ({@code .s.PGSQL.PORT}), as libpq's {@code host}
  * @param port            TCP port
  * @param database        database name ({@code pgbouncer} for the PgBouncer console)
  * @param user            role name
@@ -38,7 +39,8 @@ public record ConnectionSettings(String host, int port, String database, String 
      * Validates the parts.
      *
      * @throws NullPointerException     for a missing part
-     * @throws IllegalArgumentException for a port outside 1..65535 or a negative timeout
+     * @throws IllegalArgumentException for a host that is not a host name or IP address ({@link HostName}), a
+     *                                  port outside 1..65535 or a negative timeout
      */
     public ConnectionSettings {
         Objects.requireNonNull(host, "host");
@@ -49,6 +51,10 @@ public record ConnectionSettings(String host, int port, String database, String 
         Objects.requireNonNull(sslRootCert, "sslRootCert");
         Objects.requireNonNull(applicationName, "applicationName");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
+        if (!HostName.valid(host) && !host.startsWith("/")) {
+            throw new IllegalArgumentException("host must be a host name, an IP address (see HostName) or an "
+                    + "absolute socket directory");
+        }
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be 1..65535, got " + port);
         }
@@ -61,15 +67,39 @@ public record ConnectionSettings(String host, int port, String database, String 
         }
     }
 
-    /** {@code host:port/database}, for messages (IPv6 addresses in brackets). */
+    /** True when {@link #host()} is a directory: the connection goes through a Unix-domain socket. */
+    public boolean unixSocket() {
+        return host.startsWith("/");
+    }
+
+    /**
+     * The socket file of a Unix-domain connection, {@code host/.s.PGSQL.port}, as libpq names it.
+     *
+     * @throws IllegalStateException for a TCP connection
+     */
+    public Path unixSocketFile() {
+        if (!unixSocket()) {
+            throw new IllegalStateException("not a Unix-domain socket connection: " + target());
+        }
+        return Path.of(host, ".s.PGSQL." + port);
+    }
+
+    /**
+     * {@code host:port/database}, for messages (IPv6 addresses in brackets); for a Unix-domain socket
+     * {@code socket /dir/.s.PGSQL.port/database}.
+     */
     public String target() {
+        if (unixSocket()) {
+            return "socket " + unixSocketFile() + "/" + database;
+        }
         return hostForUrl() + ":" + port + "/" + database;
     }
 
     /**
      * The pgjdbc URL for these settings, without user or password (those are in {@link #jdbcProperties()}):
      * {@code jdbc:postgresql://host:port/db?sslmode=...&ApplicationName=...&connectTimeout=...&loginTimeout=...} plus any
-     * {@link #jdbcOptions()}. Safe to show.
+     * {@link #jdbcOptions()}; for a Unix-domain socket, host {@code localhost} with junixsocket's
+     * {@code socketFactory} and the socket file as {@code socketFactoryArg}. Safe to show.
      */
     public String jdbcUrl() {
         Map<String, String> params = new LinkedHashMap<>();
@@ -80,6 +110,12 @@ public record ConnectionSettings(String host, int port, String database, String 
         params.put("connectTimeout", seconds);
         params.put("loginTimeout", seconds); // connectTimeout bounds only the TCP connect; this the whole login
         params.putAll(new java.util.TreeMap<>(jdbcOptions));
+        if (unixSocket()) {
+            // pgjdbc has no Unix-domain sockets of its own; junixsocket's factory connects to the socket file
+            params.put("sslmode", "disable");
+            params.put("socketFactory", UNIX_SOCKET_FACTORY);
+            params.put("socketFactoryArg", unixSocketFile().toString());
+        }
         StringBuilder s = new StringBuilder("jdbc:postgresql://").append(hostForUrl()).append(':').append(port)
                 .append('/').append(encode(database));
         char sep = '?';
@@ -117,7 +153,13 @@ public record ConnectionSettings(String host, int port, String database, String 
                 + password.map(p -> ", password " + p).orElse(", no password") + ")";
     }
 
+    /** pgjdbc's socket factory for Unix-domain sockets (junixsocket), given the socket file as its argument. */
+    static final String UNIX_SOCKET_FACTORY = "org.newsclub.net.unix.AFUNIXSocketFactory$FactoryArg";
+
     private String hostForUrl() {
+        if (unixSocket()) {
+            return "localhost";
+        }
         return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
     }
 

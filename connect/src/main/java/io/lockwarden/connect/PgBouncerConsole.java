@@ -185,11 +185,21 @@ public final class PgBouncerConsole implements AutoCloseable {
 
     private static PgBouncerConsole login(ConnectionSettings s, boolean tls) {
         int timeoutMs = (int) Math.min(Integer.MAX_VALUE, s.connectTimeout().toMillis());
-        Socket socket = new Socket();
+        Socket socket;
         try {
-            socket.connect(new InetSocketAddress(s.host(), s.port()), timeoutMs);
+            socket = s.unixSocket() ? org.newsclub.net.unix.AFUNIXSocket.newInstance() : new Socket();
+        } catch (IOException e) {
+            throw new ConsoleException(Failure.UNREACHABLE, at(s) + ": cannot open a Unix-domain socket ("
+                    + e.getMessage() + "): connect over TCP with -h HOST", e);
+        }
+        try {
+            if (s.unixSocket()) {
+                socket.connect(org.newsclub.net.unix.AFUNIXSocketAddress.of(s.unixSocketFile().toFile()), timeoutMs);
+            } else {
+                socket.connect(new InetSocketAddress(s.host(), s.port()), timeoutMs);
+                socket.setTcpNoDelay(true);
+            }
             socket.setSoTimeout(timeoutMs);
-            socket.setTcpNoDelay(true);
             int roundTrips = 0;
             Socket channel = socket;
             if (tls) {

@@ -145,7 +145,8 @@ class ConnectionResolverTest {
         assertThatThrownBy(() -> resolve("host=db frob=1")).hasMessageContaining("invalid connection option \"frob\"");
         assertThatThrownBy(() -> resolve("postgresql://u:topsecret@db:notaport/app"))
                 .hasMessageContaining("invalid port number").hasMessageNotContaining("topsecret");
-        assertThatThrownBy(() -> resolve("host=/var/run/postgresql")).hasMessageContaining("Unix-domain socket");
+        assertThatThrownBy(() -> resolve("host=/nonexistent-socket-dir")).hasMessageContaining("is not a directory");
+        assertThatThrownBy(() -> resolve("host=@abstract")).hasMessageContaining("abstract Unix-domain socket");
         assertThatThrownBy(() -> resolve("sslmode=always")).hasMessageContaining("verify-full");
         assertThatThrownBy(() -> resolve("service=nope")).hasMessageContaining("definition of service \"nope\" not found");
         assertThatThrownBy(() -> resolve("jdbc:postgresql://u:topsecret@db/app"))
@@ -153,5 +154,30 @@ class ConnectionResolverTest {
         assertThatThrownBy(() -> resolve("password='unterminated")).hasMessageContaining("unterminated quoted value");
         assertThatThrownBy(() -> resolve("password=it's top secret")).hasMessageContaining("position")
                 .hasMessageNotContaining("top").hasMessageNotContaining("secret");
+    }
+
+    @Test
+    void aDirectoryHostIsAUnixSocketThroughJunixsocketWithoutTls() throws IOException {
+        ConnectionSettings s = resolve("host=" + home + " port=6543 dbname=app sslmode=prefer");
+        assertThat(s.unixSocket()).isTrue();
+        assertThat(s.unixSocketFile()).isEqualTo(home.resolve(".s.PGSQL.6543"));
+        assertThat(s.sslMode()).isEqualTo(SslMode.DISABLE);
+        assertThat(s.jdbcUrl()).startsWith("jdbc:postgresql://localhost:6543/app?")
+                .contains("socketFactory=org.newsclub.net.unix.AFUNIXSocketFactory%24FactoryArg",
+                        "socketFactoryArg=" + java.net.URLEncoder.encode(home.resolve(".s.PGSQL.6543").toString(),
+                                java.nio.charset.StandardCharsets.UTF_8), "sslmode=disable");
+        assertThatThrownBy(() -> resolve("host=" + home + " sslmode=require"))
+                .hasMessageContaining("Unix-domain socket").hasMessageContaining("sslmode=prefer");
+    }
+
+    @Test
+    void noHostMeansTheLocalServersSocketWhenThereIsOneElseLocalhost() throws IOException {
+        Path dir = Files.createDirectories(home.resolve("run"));
+        ConnectionResolver r = ConnectionResolver.of(Map.of("PGPORT", "5499")).home(home).osUser("osuser")
+                .socketDirectories(List.of(dir));
+        assertThat(r.resolve(null, Map.of(), Map.of()).host()).isEqualTo("localhost");
+        Files.createFile(dir.resolve(".s.PGSQL.5499"));
+        assertThat(r.resolve(null, Map.of(), Map.of()).host()).isEqualTo(dir.toString());
+        assertThat(r.resolve("host=db", Map.of(), Map.of()).host()).isEqualTo("db");
     }
 }

@@ -43,6 +43,19 @@ public record Incident(Kind kind, Severity severity, String summary, List<Incide
         findings = List.copyOf(findings);
     }
 
+    /**
+     * The database this incident is in (sessions are grouped into incidents per database, since advisory locks are
+     * per database and a remedy runs connected to one), or null when unknown.
+     */
+    public String database() {
+        for (IncidentHolder h : holders) {
+            if (h.database() != null) {
+                return h.database();
+            }
+        }
+        return prepared.isEmpty() ? null : prepared.get(0).database();
+    }
+
     /** The holders the remedy ends (safe to end), in report order. */
     public List<IncidentHolder> safeHolders() {
         return holders.stream().filter(h -> h.verdict().safe()).toList();

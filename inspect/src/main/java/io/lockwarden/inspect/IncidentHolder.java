@@ -24,11 +24,12 @@ import java.util.Objects;
  *                        {@link Terminator} at termination)
  * @param instead         for an unsafe holder: what to do instead of terminating it; null when safe
  * @param causes          the root-cause evidence for this session
+ * @param database        the database the session is connected to (its advisory locks live there), or null
  */
 public record IncidentHolder(int pid, String applicationName, String user, String clientAddr, String state,
                              Duration inState, int lockCount, List<LockKey> keys, String keysText, int blocking,
                              String pgBouncerPool, TerminationVerdict verdict, String instead,
-                             List<Incident.Cause> causes) {
+                             List<Incident.Cause> causes, String database) {
 
     /** Copies the lists. */
     public IncidentHolder {
@@ -36,5 +37,14 @@ public record IncidentHolder(int pid, String applicationName, String user, Strin
         Objects.requireNonNull(verdict, "verdict");
         keys = List.copyOf(keys);
         causes = List.copyOf(causes);
+    }
+
+    /** The shape before the database was recorded (database unknown). */
+    public IncidentHolder(int pid, String applicationName, String user, String clientAddr, String state,
+                          Duration inState, int lockCount, List<LockKey> keys, String keysText, int blocking,
+                          String pgBouncerPool, TerminationVerdict verdict, String instead,
+                          List<Incident.Cause> causes) {
+        this(pid, applicationName, user, clientAddr, state, inState, lockCount, keys, keysText, blocking,
+                pgBouncerPool, verdict, instead, causes, null);
     }
 }

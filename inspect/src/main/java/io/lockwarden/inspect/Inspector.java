@@ -141,9 +141,27 @@ public final class Inspector {
      * it twice). Never fails on valid input; thread-safe.
      */
     public Diagnosis diagnose(Snapshot snapshot) {
-        RuleContext context = new RuleContext(snapshot, options);
+        // Lockwarden's own sessions (the watchdog's leader lock) are not leaks: the rules never see them
+        RuleContext context = new RuleContext(withoutOwnSessions(snapshot), options);
         List<Finding> findings = findings(context);
         return new Diagnosis(snapshot, findings, Incidents.group(context, findings));
+    }
+
+    /** The snapshot without Lockwarden's own sessions and their locks ({@link LockwardenSessions}). */
+    static Snapshot withoutOwnSessions(Snapshot s) {
+        java.util.Set<Integer> own = new java.util.HashSet<>();
+        for (int pid : s.holderPids()) {
+            if (LockwardenSessions.own(s, pid)) {
+                own.add(pid);
+            }
+        }
+        if (own.isEmpty()) {
+            return s;
+        }
+        return new Snapshot(s.takenAt(), s.serverVersion(), s.serverVersionNum(), s.settings(), s.visibility(),
+                s.locks().stream().filter(r -> !own.contains(r.pid())).toList(),
+                s.sessions().stream().filter(x -> !own.contains(x.pid())).toList(), s.lockTableEntries(),
+                s.pgBouncer(), s.statements(), s.prepared());
     }
 
     /** The rule thresholds this inspector uses. */

@@ -110,6 +110,11 @@ public record Snapshot(Instant takenAt, String serverVersion, int serverVersionN
 
     /** Whether terminating {@code pid} is safe, judged from this snapshot. Never fails. */
     public TerminationVerdict terminationVerdict(int pid) {
+        if (LockwardenSessions.own(this, pid)) {
+            return new TerminationVerdict(pid, false, "is Lockwarden's own session (application_name '"
+                    + session(pid).map(SessionInfo::applicationName).orElse("") + "', keys in namespace "
+                    + LockwardenSessions.NAMESPACE + "): stop that watchdog instead of ending its session");
+        }
         return session(pid).map(s -> TerminationVerdict.of(s, visibility.readerPid()))
                 .orElseGet(() -> TerminationVerdict.unknown(pid));
     }

@@ -17,7 +17,7 @@ public record TerminationVerdict(int pid, boolean safe, String risk) {
             return unsafe(s.pid(), "is this inspecting session itself");
         }
         if (!s.detailsVisible()) {
-            return unsafe(s.pid(), "its details are hidden from this role (grant pg_read_all_stats or pg_monitor "
+            return unsafe(s.pid(), "has its details hidden from this role (grant pg_read_all_stats or pg_monitor "
                     + "to see whether it has uncommitted writes)");
         }
         if (s.backendType() != null && !s.clientBackend()) {

@@ -65,7 +65,7 @@ class IncidentsTest {
             assertThat(tx.unsafeHolders()).singleElement().satisfies(h -> {
                 assertThat(h.pid()).isEqualTo(pWriter);
                 assertThat(h.verdict().risk()).contains("uncommitted writes");
-                assertThat(h.instead()).contains("let it commit or roll back", "--force");
+                assertThat(h.instead()).contains("commit or roll back", "--force");
             });
             assertThat(d.advice()).allSatisfy(f -> assertThat(f.pids()).isEmpty());
         }

@@ -20,6 +20,17 @@ import java.util.Set;
  */
 public record ConnectionString(Map<String, String> keywords, Map<String, String> jdbcOptions, String form) {
 
+    /** Something that looks like a URI scheme but is not one of libpq's two, e.g. {@code PostgreSQL://}, {@code postgresql:/}. */
+    private static final java.util.regex.Pattern SCHEME = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*:/");
+
+    /**
+     * pgjdbc parameters that make it load a class by name or write files: never taken from a connection string
+     * (a JDBC URL may come from a shared service file or a pasted command).
+     */
+    private static final Set<String> REFUSED_JDBC = Set.of("socketfactory", "socketfactoryarg", "sslfactory",
+            "sslfactoryarg", "sslhostnameverifier", "sslpasswordcallback", "authenticationpluginclassname",
+            "loggerfile", "loggerlevel", "sslkey", "sslcert", "sslpassword");
+
     /** The libpq keywords Lockwarden understands. */
     public static final Set<String> SUPPORTED = Set.of("host", "hostaddr", "port", "dbname", "user", "password",
             "passfile", "service", "sslmode", "sslrootcert", "application_name", "fallback_application_name",
@@ -45,6 +56,11 @@ public record ConnectionString(Map<String, String> keywords, Map<String, String>
         }
         if (t.startsWith("postgresql://") || t.startsWith("postgres://")) {
             return uri(t);
+        }
+        if (SCHEME.matcher(t).lookingAt()) {
+            // not echoed, and never sent as a database name: the text may carry a password
+            throw new ConnectionSettingsException("cannot read the connection URI: it must start exactly with "
+                    + "postgresql:// or postgres:// (lower case, two slashes), e.g. postgresql://user@host:5432/db");
         }
         if (t.indexOf('=') >= 0) {
             return keywordValue(t);
@@ -255,7 +271,13 @@ public record ConnectionString(Map<String, String> keywords, Map<String, String>
                 case "loginTimeout" -> k.putIfAbsent("connect_timeout", value);
                 // pgjdbc's ssl=true without sslmode verifies the certificate and the host name
                 case "ssl" -> k.putIfAbsent("sslmode", value.equals("true") ? "verify-full" : "disable");
-                default -> options.put(key, value);
+                default -> {
+                    if (REFUSED_JDBC.contains(key.toLowerCase(Locale.ROOT))) {
+                        throw new ConnectionSettingsException("JDBC URL parameter \"" + safe(key) + "\" is not "
+                                + "accepted by lockwarden (it makes the driver load classes or files): remove it");
+                    }
+                    options.put(key, value);
+                }
             }
         }
         return new ConnectionString(k, options, "JDBC URL");

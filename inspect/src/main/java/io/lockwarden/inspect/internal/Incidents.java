@@ -34,7 +34,9 @@ import java.util.stream.Collectors;
  * Groups findings into {@link Incident}s (see {@link Incident} for the rules). Stateless; thread-safe.
  */
 public final class Incidents {
-    private static final Pattern ROLLBACK = Pattern.compile("(?is)^\\s*(ROLLBACK|ABORT)\\b(?!\\s+PREPARED).*");
+    /** A ROLLBACK (or ABORT) of the transaction anywhere in a (multi-statement) query string: not TO SAVEPOINT. */
+    private static final Pattern ROLLBACK = Pattern.compile(
+            "(?is)(?:^|;)\\s*(?:/\\*.*?\\*/\\s*)*(ROLLBACK|ABORT)\\b(?!\\s+PREPARED)(?!\\s+(?:WORK\\s+|TRANSACTION\\s+)?TO\\b)");
     private static final Pattern SESSION_LOCK = Pattern.compile("(?is).*\\bpg_(try_)?advisory_lock(_shared)?\\s*\\(.*");
     private static final Pattern UNLOCK = Pattern.compile("(?is).*\\bpg_advisory_unlock.*");
     private static final int MAX_KEY_PARTS = 4;
@@ -67,7 +69,9 @@ public final class Incidents {
             }
         }
         for (int pid : implicated) {
-            String key = kind(ctx, pid) + "/" + ctx.verdict(pid).safe();
+            // one incident per database: its remedy runs connected to that database (advisory locks are per database)
+            String key = kind(ctx, pid) + "/" + ctx.verdict(pid).safe() + "/"
+                    + ctx.session(pid).map(SessionInfo::database).orElse("");
             groups.computeIfAbsent(key, k -> new ArrayList<>()).add(pid);
         }
         Set<Integer> assignedWaiters = new LinkedHashSet<>();
@@ -167,7 +171,7 @@ public final class Incidents {
                 KeyRanges.compact(keys, k -> AdvisoryLockRow.label(held, k), MAX_KEY_PARTS),
                 ctx.allWaitersBehind(pid).size(),
                 server == null ? null : server.database() + "/" + server.user() + " (" + server.poolMode() + ")",
-                v, v.safe() ? null : instead(s, v), causes(ctx, s, server));
+                v, v.safe() ? null : instead(s, v, ctx.snapshot().visibility().role()), causes(ctx, s, server), s == null ? null : s.database());
     }
 
     /** Root-cause evidence for one holder, from what the server shows. */
@@ -177,26 +181,26 @@ public final class Incidents {
             return out;
         }
         if (server != null) {
-            out.add(new Cause("pgbouncer-transaction-pooling", "it is a PgBouncer server connection in "
-                    + server.poolMode() + " pooling: the lock stays on the connection and moves to whichever client "
-                    + "runs next", Confidence.CERTAIN, 1));
+            out.add(new Cause("pgbouncer-transaction-pooling", "PgBouncer " + server.poolMode() + " pooling: the "
+                    + "lock stays with the server connection", Confidence.CERTAIN, 1));
         }
         String q = s.query() == null ? "" : s.query();
         if ("idle in transaction (aborted)".equals(s.state())) {
             out.add(new Cause("failed-transaction", "its transaction failed and was never rolled back; a session-level "
                     + "lock taken in it survives the rollback too", Confidence.CERTAIN, 1));
-        } else if (s.idle() && ROLLBACK.matcher(q).matches()) {
-            out.add(new Cause("rolled-back", "taken in a transaction that rolled back (last statement: "
-                    + q.strip().split("\\s+")[0].toUpperCase(java.util.Locale.ROOT) + "): session locks survive rollback",
-                    Confidence.LIKELY, 1));
+        } else if (s.idle() && ROLLBACK.matcher(q).find()) {
+            java.util.regex.Matcher m = ROLLBACK.matcher(q);
+            String verb = m.find() ? m.group(1).toUpperCase(java.util.Locale.ROOT) : "ROLLBACK";
+            out.add(new Cause("rolled-back", "taken in a transaction that rolled back (" + verb
+                    + "): session locks survive it", Confidence.LIKELY, 1));
         } else if (s.idle() && SESSION_LOCK.matcher(q).matches() && !UNLOCK.matcher(q).matches()) {
             out.add(new Cause("lock-never-unlocked", "its last statement took a session lock and nothing unlocked it",
                     Confidence.LIKELY, 1));
         }
         if (s.idleInTransaction()) {
-            out.add(new Cause("idle-in-transaction", "it is idle in an open transaction"
+            out.add(new Cause("idle-in-transaction", "idle in a transaction"
                     + (s.hasUncommittedWrites() ? " with uncommitted writes" : " that has written nothing")
-                    + ": the application stopped talking to the server mid-transaction", Confidence.CERTAIN, 1));
+                    + ": the application went quiet", Confidence.CERTAIN, 1));
         } else if (s.idle() && server == null) {
             out.add(new Cause("idle-session", "it is idle with no transaction open, so its locks are session-level and "
                     + "stay until unlocked or the session ends", Confidence.CERTAIN, 1));
@@ -218,18 +222,19 @@ public final class Incidents {
         return byCode.values().stream().sorted(Comparator.comparingInt(Cause::holders).reversed()).toList();
     }
 
-    private static String instead(SessionInfo s, TerminationVerdict v) {
+    private static String instead(SessionInfo s, TerminationVerdict v, String reader) {
         int pid = v.pid();
         if (s == null) {
             return "run lockwarden diagnose again: it may have ended";
         }
         if (!s.detailsVisible()) {
-            return "run diagnose as a role with pg_monitor (GRANT pg_monitor TO <role>) to see whether it is safe to end";
+            return "run diagnose as a role with pg_monitor (GRANT pg_monitor TO " + reader
+                    + ") to see whether it is safe to end";
         }
         if (s.hasUncommittedWrites()) {
-            return "find the application (" + (s.applicationName() == null || s.applicationName().isEmpty() ? ""
+            return "let its application (" + (s.applicationName() == null || s.applicationName().isEmpty() ? ""
                     : "app '" + s.applicationName() + "', ") + "client " + (s.clientAddr() == null ? "local"
-                    : s.clientAddr()) + ") and let it commit or roll back; only if it is gone: lockwarden release --pid "
+                    : s.clientAddr()) + ") commit or roll back; if it is gone: lockwarden release --pid "
                     + pid + " --force (its writes are lost)";
         }
         if (s.active()) {
@@ -244,7 +249,7 @@ public final class Incidents {
             String list = pids.stream().map(String::valueOf).collect(Collectors.joining(","));
             return new Remedy("release", "lockwarden release --pid " + list, null, pids,
                     "safe for " + (pids.size() == 1 ? "it" : "all " + pids.size()) + ": no uncommitted writes, no "
-                    + "running query; each is rechecked in the statement that terminates it");
+                    + "running query; rechecked as each is ended");
         }
         if (kind == Kind.RUNNING_HOLDER) {
             return new Remedy("wait", null, "SET lock_timeout = '5s'", List.of(),

@@ -43,7 +43,8 @@ public final class SnapshotQuery {
             + " coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false),"
             + " pg_has_role('pg_read_all_stats', 'USAGE'), pg_has_role('pg_signal_backend', 'USAGE'),"
             + " to_json(statement_timestamp())#>>'{}',"
-            + " EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements')";
+            + " EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'),"
+            + " current_database()::text, ARRAY(SELECT rolname::text FROM pg_roles WHERE rolsuper)";
 
     /*
      * One scan of pg_locks, and nothing else reads it: a second read of pg_locks (a CTE, or a join for the sessions)
@@ -76,7 +77,8 @@ public final class SnapshotQuery {
                          to_json(s.backend_start)#>>'{}', to_json(s.xact_start)#>>'{}',
                          to_json(s.query_start)#>>'{}', to_json(s.state_change)#>>'{}', s.state,
                          s.wait_event_type, s.wait_event, s.backend_xid::text, s.query, s.backend_type,
-                         CASE WHEN s.wait_event_type = 'Lock' THEN array_to_string(pg_blocking_pids(s.pid), ',') END]
+                         CASE WHEN s.wait_event_type = 'Lock' OR s.state IS NULL
+                              THEN array_to_string(pg_blocking_pids(s.pid), ',') END]
               FROM pg_stat_activity s WHERE s.pid IS NOT NULL
             UNION ALL
             SELECT 6, NULL, ARRAY[gid, owner::text, database::text, to_json(prepared)#>>'{}', transaction::text]
@@ -130,8 +132,10 @@ public final class SnapshotQuery {
                 version = rs.getString(1);
                 versionNum = rs.getInt(2);
                 boolean superuser = rs.getBoolean(5);
+                java.util.Set<String> superusers = new java.util.HashSet<>(
+                        java.util.Arrays.asList((String[]) rs.getArray(11).getArray()));
                 visibility = new Visibility(rs.getString(4), rs.getInt(3), superuser || rs.getBoolean(6),
-                        superuser || rs.getBoolean(7));
+                        superuser || rs.getBoolean(7), superuser, rs.getString(10), superusers);
                 takenAt = LockRows.instant(rs.getString(8));
                 hasStatements = rs.getBoolean(9);
             }

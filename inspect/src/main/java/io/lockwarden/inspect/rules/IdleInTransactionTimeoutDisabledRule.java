@@ -21,6 +21,7 @@ public final class IdleInTransactionTimeoutDisabledRule implements Rule {
     public List<Finding> evaluate(RuleContext ctx) {
         return SettingCheck.infoWhen(ctx, ID, "idle_in_transaction_session_timeout", "0",
                 "idle_in_transaction_session_timeout = 0: a client that opens a transaction and goes away keeps its locks until someone notices.",
-                "ALTER ROLE app SET idle_in_transaction_session_timeout = '5min' (or ALTER SYSTEM for the whole server, then SELECT pg_reload_conf()).");
+                SettingCheck.alterRole(ctx, "idle_in_transaction_session_timeout = '5min'")
+                        + " (or ALTER SYSTEM for the whole server, then SELECT pg_reload_conf()).");
     }
 }

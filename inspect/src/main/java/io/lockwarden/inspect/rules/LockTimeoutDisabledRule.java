@@ -21,6 +21,7 @@ public final class LockTimeoutDisabledRule implements Rule {
     public List<Finding> evaluate(RuleContext ctx) {
         return SettingCheck.infoWhen(ctx, ID, "lock_timeout", "0",
                 "lock_timeout = 0 (server default): a session waiting for a lock waits forever, so one stuck holder piles up every waiter behind it.",
-                "Set a bound where locks are taken: SET lock_timeout = '5s' per session or role (ALTER ROLE app SET lock_timeout = '5s'), or SET LOCAL in the locking transaction.");
+                "Set a bound where locks are taken: SET lock_timeout = '5s' per session or role ("
+                        + SettingCheck.alterRole(ctx, "lock_timeout = '5s'") + "), or SET LOCAL in the locking transaction.");
     }
 }

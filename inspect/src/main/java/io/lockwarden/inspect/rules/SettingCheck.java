@@ -23,4 +23,22 @@ final class SettingCheck {
         return List.of(new Finding(ruleId, Severity.INFO, List.of(), List.of(), message, fix, List.of(),
                 Map.of(setting, value)));
     }
+
+    /**
+     * {@code ALTER ROLE r SET setting} for the roles that hold advisory locks in the snapshot (at most three,
+     * quoted as identifiers when needed), or for "the application's role" when none is visible: advice names
+     * roles that exist.
+     */
+    static String alterRole(RuleContext ctx, String assignment) {
+        List<String> roles = ctx.snapshot().holderPids().stream()
+                .map(pid -> ctx.session(pid).map(io.lockwarden.inspect.SessionInfo::user).orElse(null))
+                .filter(java.util.Objects::nonNull)
+                .filter(r -> !r.equals(ctx.snapshot().visibility().role()) || ctx.snapshot().holderPids().size() == 1)
+                .distinct().sorted().limit(3).toList();
+        if (roles.isEmpty()) {
+            return "ALTER ROLE <the application's role> SET " + assignment;
+        }
+        return roles.stream().map(r -> "ALTER ROLE " + (r.matches("[a-z_][a-z0-9_]*") ? r : "\"" + r.replace("\"", "\"\"")
+                + "\"") + " SET " + assignment).collect(java.util.stream.Collectors.joining("; "));
+    }
 }
