@@ -1,5 +1,6 @@
 package io.lockwarden.cli;
 
+import io.lockwarden.inspect.ControlCharacters;
 import io.lockwarden.watch.ConfigException;
 import io.lockwarden.watch.Policy;
 import io.lockwarden.watch.TargetConfig;
@@ -249,24 +250,11 @@ final class WatchCommand implements Callable<Integer> {
     private static int report(PrintStream out, Watchdog w) {
         boolean problems = false;
         for (TargetStatus t : w.status()) {
-            out.println(printable(t.line()));
+            out.println(ControlCharacters.escape(t.line()));
             problems |= t.problems();
         }
         out.flush();
         return problems ? 1 : 0;
-    }
-
-    /** Control characters (from a server's error text) shown as \\xNN, never sent raw to the terminal. */
-    private static String printable(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        s.codePoints().forEach(c -> {
-            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
-                b.append(String.format("\\x%02x", c));
-            } else {
-                b.appendCodePoint(c);
-            }
-        });
-        return b.toString();
     }
 
     /** SIGHUP re-reads the file; a bad file is logged and the running configuration kept. JDK-internal API. */

@@ -37,7 +37,7 @@ class HelpAndCompletionTest {
             }
         }
         CliRun root = CliRun.run(Map.of("COLUMNS", "100"), "--help");
-        assertThat(root.out()).contains("metrics, API, dashboard, logs, enforcement.");
+        assertThat(root.out()).as("the watch summary is whole").contains("ending idle session-lock holders by policy.");
         CliRun wide = CliRun.run(Map.of("COLUMNS", "160"), "diagnose", "--help");
         assertThat(wide.out().lines().mapToInt(String::length).max().orElse(0)).isGreaterThan(100);
     }

@@ -60,7 +60,8 @@ class HostileTextTest {
     void releaseShowsHostileQueryAndRoleEscapedBeforeAsking() throws Exception {
         try (LockSessions s = new LockSessions(SERVER); Connection evil = hostileSession()) {
             int pid = pid(evil);
-            exec(evil, "SELECT pg_advisory_lock(7602), '\u001b]0;pwned\u0007\u001b[1A\u001b[2K' AS x");
+            // Literals leave as placeholders; a quoted identifier is kept, so the sequence is put there.
+            exec(evil, "SELECT pg_advisory_lock(7602) AS \"\u001b]0;pwned\u0007\u001b[1A\u001b[2K\"");
 
             CliRun r = CliRun.run(CliRun.env(SERVER), "release", "--url", SERVER.jdbcUrl(), "--pid",
                     String.valueOf(pid), "--dry-run");
