@@ -271,4 +271,20 @@ class FastScanTest {
                 LogReader.builder().prefix("%m [%p] ").build(), plain);
         assertThat(p.limits()).noneMatch(l -> l.startsWith("lines can be forged"));
     }
+
+    @Test
+    void controlCharactersFromTheLogReachNoReportRaw() throws IOException {
+        // A database name a client chose (it reaches the prefix before authentication): an escape sequence and a
+        // bidi override in it are shown as escapes in the text report (the terminal) and the HTML, never raw.
+        String hostile = new SyntheticLog(5, "\n").traffic(20).incident(1001, 1002, 77, 0).text()
+                .replace("app@shop", "app@sh\u001b]0;owned\u0007\u202eop");
+        Path log = dir.resolve("hostile.log");
+        Files.writeString(log, hostile);
+        Report r = ReferenceParse.analyzeBothWays(Postmortem.builder().build(), LogReader.builder().build(), log);
+        for (ReportFormat f : List.of(ReportFormat.TEXT, ReportFormat.HTML)) {
+            String out = f.render(r);
+            assertThat(out).as(f.name()).doesNotContain("\u001b").doesNotContain("\u0007").doesNotContain("\u202e");
+        }
+        assertThat(ReportFormat.TEXT.render(r)).contains("database sh\\x1b]0;owned\\x07\\u202eop");
+    }
 }

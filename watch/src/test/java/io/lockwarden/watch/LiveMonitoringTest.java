@@ -65,6 +65,14 @@ class LiveMonitoringTest {
             int pid = LockSessions.pid(leaker);
             LockSessions.exec(leaker, "SELECT pg_advisory_lock(8080)");
             sessions.blockOn(sessions.open("live-waiter"), "SELECT pg_advisory_lock(8080)");
+            // A role whose name carries an escape sequence and a newline: the page shows them escaped.
+            try (Connection su = server.connect(); java.sql.Statement st = su.createStatement()) {
+                st.execute("DROP ROLE IF EXISTS \"" + HOSTILE_ROLE + "\"");
+                st.execute("CREATE ROLE \"" + HOSTILE_ROLE + "\" LOGIN PASSWORD 'hostile'");
+            }
+            Connection hostile = sessions.openAs(HOSTILE_ROLE, "hostile", "live-hostile");
+            int hostilePid = LockSessions.pid(hostile);
+            LockSessions.exec(hostile, "SELECT pg_advisory_lock(8081)");
 
             int promPort = freePort();
             Path yml = dir.resolve("prometheus.yml");
@@ -91,7 +99,7 @@ class LiveMonitoringTest {
                 return empty.isEmpty();
             });
 
-            browse(w, pid);
+            browse(w, pid, hostilePid);
 
             Targets.await("LockwardenIdleSessionLockHolder firing", 120, () -> {
                 JsonNode a = promGet(prom + "/api/v1/alerts");
@@ -117,7 +125,9 @@ class LiveMonitoringTest {
         }
     }
 
-    private void browse(Watchdog w, int pid) throws IOException {
+    private static final String HOSTILE_ROLE = "evil\u001b[31m\nforged";
+
+    private void browse(Watchdog w, int pid, int hostilePid) throws IOException {
         ChromeOptions options = new ChromeOptions();
         options.setBinary("/usr/bin/chromium");
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -138,7 +148,12 @@ class LiveMonitoringTest {
                     .isEmpty());
             assertThat(browser.findElement(By.cssSelector("section[data-target='app'] tr[data-pid='" + pid + "']"))
                     .getText()).contains("live-leaker").contains("session");
-            assertThat(browser.getPageSource()).doesNotContain(PostgresServer.shared().password());
+            wait.until(d -> !d.findElements(By.cssSelector("section[data-target='app'] tr[data-pid='" + hostilePid
+                    + "']")).isEmpty());
+            assertThat(browser.findElement(By.cssSelector("section[data-target='app'] tr[data-pid='" + hostilePid
+                    + "']")).getText()).contains("evil\\x1b[31m\\nforged");
+            assertThat(browser.getPageSource()).doesNotContain(PostgresServer.shared().password())
+                    .doesNotContain("\u001b");
             Files.write(Path.of("target", "dashboard.png"), browser.getScreenshotAs(OutputType.BYTES));
         } finally {
             browser.quit();

@@ -1,5 +1,6 @@
 package io.lockwarden.postmortem.internal;
 
+import io.lockwarden.inspect.ControlCharacters;
 import io.lockwarden.postmortem.Deadlock;
 import io.lockwarden.postmortem.Holder;
 import io.lockwarden.postmortem.KeyHistory;
@@ -115,11 +116,15 @@ public final class HtmlRenderer {
         sb.append("<tr><th>").append(escape(name)).append("</th><td>").append(escape(value)).append("</td></tr>\n");
     }
 
-    /** Escapes text for HTML element content and attribute values. */
-    static String escape(String s) {
-        if (s == null) {
+    /**
+     * Escapes text for HTML element content and attribute values; control characters from the log (role and
+     * application names, statements) are shown as escapes first, as in the terminal.
+     */
+    static String escape(String text) {
+        if (text == null) {
             return "";
         }
+        String s = ControlCharacters.escape(text);
         StringBuilder sb = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -1,5 +1,6 @@
 package io.lockwarden.postmortem.internal;
 
+import io.lockwarden.inspect.ControlCharacters;
 import io.lockwarden.postmortem.Deadlock;
 import io.lockwarden.postmortem.Holder;
 import io.lockwarden.postmortem.KeyHistory;
@@ -133,7 +134,24 @@ public final class TextRenderer {
                     .append(src.lines()).append(" lines, ").append(src.entries()).append(" entries")
                     .append(src.skippedLines() > 0 ? ", " + src.skippedLines() + " skipped" : "").append('\n');
         }
-        return sb.toString();
+        return printable(sb);
+    }
+
+    /**
+     * The report with every control character that came from the log (role and application names,
+     * statements: a client chooses them) shown as an escape, line by line, so none reaches the terminal raw.
+     */
+    private static String printable(CharSequence report) {
+        // Split on the report's own newlines only: a carriage return inside a name must be escaped, not kept.
+        String[] lines = report.toString().split("\n", -1);
+        StringBuilder out = new StringBuilder(report.length());
+        for (int i = 0; i < lines.length; i++) {
+            out.append(ControlCharacters.escape(lines[i]));
+            if (i < lines.length - 1) {
+                out.append('\n');
+            }
+        }
+        return out.toString();
     }
 
     private static String holder(Holder h) {

@@ -2,10 +2,19 @@
 "use strict";
 const charts = {};
 
+// Text from the database (role, application, query, fix) may carry control characters: shown as escapes,
+// as the terminal and the logs show them (a newline, an escape sequence, a bidi override never act).
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+function visible(s) {
+  return s.replace(CONTROL, c => c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t"
+    : c.charCodeAt(0) < 0x100 ? "\\x" + c.charCodeAt(0).toString(16).padStart(2, "0")
+    : "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+}
+
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
   Object.entries(attrs || {}).forEach(([k, v]) => e.setAttribute(k, v));
-  children.forEach(c => e.append(c instanceof Node ? c : document.createTextNode(c == null ? "" : String(c))));
+  children.forEach(c => e.append(c instanceof Node ? c : document.createTextNode(visible(c == null ? "" : String(c)))));
   return e;
 }
 
